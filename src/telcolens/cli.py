@@ -1,0 +1,180 @@
+"""The ``telcolens`` command line: one command or group per capability."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table as RichTable
+
+from telcolens import __version__
+from telcolens.capabilities import DemoContext, capabilities
+from telcolens.console import console, err_console
+from telcolens.privacy import install_log_masking
+
+app = typer.Typer(
+    name="telcolens",
+    help="Operations intelligence for a telecom operator: one data model, DuckDB or Spark.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals could hold subscriber data
+)
+
+DEMO_MARKER = ".telcolens-demo"
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"telcolens {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail.")] = False,
+    version: Annotated[bool | None, typer.Option("--version", callback=_version,
+                                                 is_eager=True, help="Print the version.")] = None,
+) -> None:
+    """Operations intelligence for a telecom operator."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("py4j", "pyspark"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    install_log_masking()
+
+
+def _fail(message: str) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code=2)
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="Directory to write the province into.",
+                                      file_okay=False)],
+    subscribers: Annotated[int, typer.Option(min=1000, help="Number of subscribers.")] = 20_000,
+    days: Annotated[int, typer.Option(min=1, help="Days of records.")] = 3,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 7,
+    overwrite: Annotated[bool, typer.Option(help="Replace a province already in OUT.")] = False,
+) -> None:
+    """Generate a synthetic Shandong-like province with planted behaviours and ground truth."""
+    from telcolens.simulate import generate_province
+
+    try:
+        summary = generate_province(out, subscribers=subscribers, days=days, seed=seed,
+                                    overwrite=overwrite)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    _print_generation(summary)
+
+
+def _print_generation(summary) -> None:
+    table = RichTable(title=f"Province written to {summary.out}", show_edge=False)
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, rows in summary.rows.items():
+        table.add_row(name, f"{rows:,}")
+    console.print(table)
+    console.print(f"{sum(summary.rows.values()):,} rows in {summary.seconds:.1f} s; "
+                  f"ground truth in {summary.out / 'truth'}")
+
+
+@app.command()
+def ingest(
+    data: Annotated[Path, typer.Option(help="Data directory to ingest into (created if new).",
+                                       file_okay=False)],
+    table: Annotated[str, typer.Option(help="Table the files hold (see `telcolens tables`).")],
+    files: Annotated[list[Path], typer.Argument(help="CSV or Parquet files.")],
+    dry_run: Annotated[bool, typer.Option(help="Validate only; write nothing.")] = False,
+) -> None:
+    """Validate CSV/Parquet files, pseudonymise identifiers and add them to a table."""
+    from telcolens.ingest import IngestError, ingest_files, validate_files
+
+    try:
+        if dry_run:
+            counts = validate_files(table, files)
+            for path, rows in zip(files, counts, strict=True):
+                console.print(f"{path}: {rows:,} rows valid")
+            return
+        report = ingest_files(data, table, files)
+    except (IngestError, ValueError, FileNotFoundError) as exc:
+        raise _fail(f"{exc}\nNothing was written.") from None
+    for item in report.files:
+        console.print(f"{item.path}: {item.rows:,} rows, {item.status}")
+
+
+@app.command()
+def tables() -> None:
+    """List the data model's tables and columns."""
+    from telcolens.schema import TABLES
+
+    for spec in TABLES.values():
+        grid = RichTable(title=f"{spec.name} ({spec.domain})", caption=spec.description,
+                         show_edge=False, title_justify="left")
+        for heading in ("column", "type", "input name", "meaning"):
+            grid.add_column(heading)
+        for col in spec.columns:
+            grid.add_row(col.name, str(col.dtype), col.input_name, col.description)
+        console.print(grid)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Directory for the demo province and outputs.",
+                                      file_okay=False)] = Path("telcolens-demo"),
+    subscribers: Annotated[int, typer.Option(min=1000, help="Subscribers to generate.")] = 20_000,
+    days: Annotated[int, typer.Option(min=1, help="Days of records.")] = 3,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+    engine: Annotated[str, typer.Option(help="Query engine: duckdb or spark.")] = "duckdb",
+) -> None:
+    """Generate a small province, run every capability on it and summarise the results."""
+    from telcolens import engine as engines
+    from telcolens.simulate import generate_province
+
+    if engine not in engines.ENGINES:
+        raise typer.BadParameter(f"choose one of {', '.join(engines.ENGINES)}",
+                                 param_hint="--engine")
+    started = time.perf_counter()
+    data_dir, results_dir = out / "province", out / "results"
+    _claim_demo_dir(out)
+    summary = generate_province(data_dir, subscribers=subscribers, days=days, seed=seed,
+                                overwrite=True)
+    _print_generation(summary)
+    con = engines.connect(engine)
+    ctx = DemoContext(data_dir=data_dir, out_dir=results_dir, engine=engine, con=con,
+                      tables=engines.tables(con, data_dir))
+    results_dir.mkdir(parents=True, exist_ok=True)
+    for cap in capabilities():
+        if cap.run_demo is None:
+            continue
+        with err_console.status(f"Running {cap.title} on {engine}"):
+            result = cap.run_demo(ctx)
+        grid = RichTable(title=cap.title, show_header=False, show_edge=False,
+                         title_justify="left")
+        for label, value in result.summary:
+            grid.add_row(label, value)
+        console.print(grid)
+        for path in result.outputs:
+            console.print(f"  output: {path}")
+    console.print(f"\nDemo finished in {time.perf_counter() - started:.0f} s. "
+                  f"Province: {data_dir}  Results: {results_dir}")
+
+
+def _claim_demo_dir(out: Path) -> None:
+    """Make ``out`` the demo's own folder; refuse to clear a folder the demo did not make."""
+    marker = out / DEMO_MARKER
+    if out.exists() and any(out.iterdir()) and not marker.exists():
+        raise _fail(f"{out} exists and was not made by `telcolens demo`; choose another --out")
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    marker.touch()
+
+
+for _capability in capabilities():
+    _capability.register_cli(app)

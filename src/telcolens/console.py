@@ -1,0 +1,36 @@
+"""Terminal output shared by the CLI: one Rich console, progress bars and spinners."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+# Results go to standard output; progress and spinners to standard error, so that
+# `telcolens ... > file` keeps only the results.
+console = Console()
+err_console = Console(stderr=True)
+
+
+def progress_bar(*, disable: bool = False) -> Progress:
+    """A progress bar for work counted in steps (days, files, chunks)."""
+    return Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=err_console, disable=disable, transient=False,
+    )
+
+
+@contextmanager
+def status(message: str) -> Iterator[None]:
+    """A spinner while one long step runs."""
+    with err_console.status(message):
+        yield

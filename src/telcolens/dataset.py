@@ -1,0 +1,87 @@
+"""The on-disk layout of a data directory, shared by the generator, ingest and engines.
+
+::
+
+    DIR/
+      voice/part-00000.parquet ...   one folder per table of telcolens.schema
+      subscribers/part-00000.parquet
+      truth/                         ground truth of a synthetic province (evaluation only)
+      _ingest_log.jsonl              one line per ingested file (see telcolens.ingest)
+
+Every Parquet file under a table's folder has exactly that table's stored schema,
+so DuckDB and Spark both read ``DIR/<table>/*.parquet`` as one table. Files are
+written to a temporary name and renamed into place, so a reader never sees half
+a file.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from telcolens.schema import TABLES, Table
+
+TRUTH_DIR = "truth"
+PARQUET_COMPRESSION = "zstd"
+
+
+def table_dir(data_dir: str | os.PathLike[str], table: str | Table) -> Path:
+    name = table.name if isinstance(table, Table) else table
+    return Path(data_dir) / name
+
+
+def part_files(data_dir: str | os.PathLike[str], table: str | Table) -> list[Path]:
+    """The Parquet files of one table, sorted by name."""
+    folder = table_dir(data_dir, table)
+    return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+
+
+def present_tables(data_dir: str | os.PathLike[str]) -> list[str]:
+    """Names of the schema's tables that have at least one file in ``data_dir``."""
+    return [name for name in TABLES if part_files(data_dir, name)]
+
+
+def conform(table: Table, data: pa.Table) -> pa.Table:
+    """``data`` with exactly ``table``'s stored columns, order and types (cast safely)."""
+    schema = table.arrow_schema()
+    missing = [n for n in schema.names if n not in data.column_names]
+    if missing:
+        raise ValueError(f"{table.name}: missing columns {missing}")
+    return data.select(schema.names).cast(schema)
+
+
+def write_part(
+    data_dir: str | os.PathLike[str],
+    table: Table,
+    data: pa.Table,
+    name: str,
+    *,
+    row_group_size: int = 1_000_000,
+) -> Path:
+    """Write one Parquet part of ``table`` atomically; returns its final path."""
+    folder = table_dir(data_dir, table)
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / f"{name}.parquet"
+    tmp = folder / f".{name}.{uuid.uuid4().hex}.tmp"
+    try:
+        pq.write_table(
+            conform(table, data), tmp, compression=PARQUET_COMPRESSION,
+            row_group_size=row_group_size,
+        )
+        os.replace(tmp, final)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return final
+
+
+def read_table(data_dir: str | os.PathLike[str], table: str | Table) -> pa.Table:
+    """All parts of one table as a single Arrow table (empty with the schema if none)."""
+    spec = table if isinstance(table, Table) else TABLES[table]
+    files = part_files(data_dir, spec)
+    if not files:
+        return spec.empty()
+    return pa.concat_tables([pq.read_table(f, schema=spec.arrow_schema()) for f in files])

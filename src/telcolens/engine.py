@@ -1,0 +1,111 @@
+"""Query engines: ``connect("duckdb" | "spark")`` returns an Ibis backend.
+
+Capabilities are Ibis expressions over the tables returned by :func:`tables`;
+nothing outside this module knows which engine runs them. DuckDB is embedded and
+needs nothing started. Spark runs in local mode from PySpark (Java 17), or on a
+cluster when ``TELCOLENS_SPARK_MASTER`` names one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Literal
+
+import ibis
+from ibis.backends import BaseBackend
+
+from telcolens.dataset import part_files, table_dir
+from telcolens.schema import TABLES
+from telcolens.settings import get_settings
+
+Engine = Literal["duckdb", "spark"]
+ENGINES: tuple[Engine, ...] = ("duckdb", "spark")
+
+log = logging.getLogger(__name__)
+
+
+def connect(engine: str | None = None) -> BaseBackend:
+    """An Ibis backend on ``engine`` (the ``TELCOLENS_ENGINE`` setting by default)."""
+    settings = get_settings()
+    engine = engine or settings.engine
+    if engine == "duckdb":
+        config: dict[str, object] = {}
+        if settings.duckdb_memory_limit:
+            config["memory_limit"] = settings.duckdb_memory_limit
+        if settings.duckdb_threads:
+            config["threads"] = settings.duckdb_threads
+        return ibis.duckdb.connect(**config)
+    if engine == "spark":
+        return ibis.pyspark.connect(_spark_session())
+    raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+
+
+def _spark_session():  # -> pyspark.sql.SparkSession, imported lazily: it is slow to import
+    from pyspark.sql import SparkSession
+
+    settings = get_settings()
+    # Spark resolves the machine's hostname, which may not route; loopback always does
+    # in local mode. A cluster deployment sets SPARK_LOCAL_IP itself.
+    if settings.spark_master.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    builder = (
+        SparkSession.builder.master(settings.spark_master)
+        .appName("telcolens")
+        .config("spark.driver.memory", settings.spark_driver_memory)
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        # Timestamps are naive local time in our files; UTC keeps Spark from shifting them.
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.parquet.inferTimestampNTZ.enabled", "true")
+        .config("spark.sql.shuffle.partitions", str(max(4, (os.cpu_count() or 2) * 2)))
+    )
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def tables(con: BaseBackend, data_dir: str | os.PathLike[str]) -> dict[str, ibis.Table]:
+    """Register every table present in ``data_dir`` on ``con`` and return them by name.
+
+    A table with no files is returned empty, with its schema, so a pipeline can
+    run on a province that lacks, say, SMS records.
+    """
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise FileNotFoundError(f"data directory {data_dir} does not exist")
+    out: dict[str, ibis.Table] = {}
+    for name, spec in TABLES.items():
+        if part_files(data_dir, name):
+            # Spark reads a folder (skipping dot-files such as half-written parts);
+            # DuckDB reads a glob of the same files.
+            source = table_dir(data_dir, name)
+            path = str(source) if con.name == "pyspark" else str(source / "*.parquet")
+            out[name] = con.read_parquet(path, table_name=f"tl_{name}")
+        else:
+            out[name] = ibis.memtable(spec.empty())
+    return out
+
+
+def write_parquet(con: BaseBackend, expr: ibis.Table, path: str | os.PathLike[str]) -> Path:
+    """Run ``expr`` and write its result to one Parquet file at ``path`` (atomically)."""
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        if con.name == "duckdb":
+            # COPY streams straight from DuckDB's executor to the file.
+            con.to_parquet(expr, tmp)
+        else:
+            # Spark writes a folder of parts; a single file is easier to hand on.
+            reader = con.to_pyarrow_batches(expr)
+            with pq.ParquetWriter(tmp, reader.schema) as writer:
+                for batch in reader:
+                    writer.write_batch(batch)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path

@@ -1,0 +1,14 @@
+"""Usage profile: per-subscriber calling, messaging, data and mobility measures."""
+
+from telcolens.capabilities import Capability
+from telcolens.profile.cli import register_cli, run_demo
+from telcolens.profile.pipeline import PROFILE_COLUMNS, sightings, usage_profile
+
+CAPABILITY = Capability(
+    name="profile",
+    title="Usage profile",
+    register_cli=register_cli,
+    run_demo=run_demo,
+)
+
+__all__ = ["CAPABILITY", "PROFILE_COLUMNS", "sightings", "usage_profile"]

@@ -1,0 +1,24 @@
+"""Mobile data sessions (xDR summaries per application)."""
+
+import pyarrow as pa
+
+from telcolens.schema._table import TIMESTAMP, Column, Table
+
+APPS = ("video", "social", "web", "gaming", "maps", "messaging", "payment", "other")
+
+DATA_SESSIONS = Table(
+    name="data_sessions",
+    domain="data",
+    description="Data sessions summarised per subscriber, application class and cell.",
+    key=("subscriber_id", "start_time", "app"),
+    columns=(
+        Column("subscriber_id", pa.int64(), "Pseudonym of the number.",
+               pseudonym="number", source_name="msisdn"),
+        Column("start_time", TIMESTAMP, "Session start (China Standard Time)."),
+        Column("duration_s", pa.int32(), "Session length.", minimum=0, maximum=86_400, unit="s"),
+        Column("app", pa.string(), "Application class from DPI.", allowed=APPS),
+        Column("bytes_up", pa.int64(), "Uplink volume.", minimum=0, unit="bytes"),
+        Column("bytes_down", pa.int64(), "Downlink volume.", minimum=0, unit="bytes"),
+        Column("cell_id", pa.int64(), "Serving cell at session start.", nullable=True),
+    ),
+)

@@ -1,0 +1,24 @@
+"""Location events: every time the network learns which cell a phone is in."""
+
+import pyarrow as pa
+
+from telcolens.schema._table import TIMESTAMP, Column, Table
+
+EVENT_TYPES = ("attach", "detach", "periodic_update", "handover", "call", "sms", "data")
+
+LOCATION_EVENTS = Table(
+    name="location_events",
+    domain="location",
+    description=(
+        "Signalling-derived location records (attach, periodic location update, handover, "
+        "service use). The itinerary capability and mobility features read these."
+    ),
+    key=("subscriber_id", "event_time", "cell_id"),
+    columns=(
+        Column("subscriber_id", pa.int64(), "Pseudonym of the number.",
+               pseudonym="number", source_name="msisdn"),
+        Column("event_time", TIMESTAMP, "When the network saw the phone (China Standard Time)."),
+        Column("cell_id", pa.int64(), "Cell the phone was in."),
+        Column("event_type", pa.string(), "What produced the record.", allowed=EVENT_TYPES),
+    ),
+)
