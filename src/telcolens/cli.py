@@ -109,10 +109,16 @@ def ingest(
 
 
 @app.command()
-def tables() -> None:
+def tables(
+    markdown: Annotated[bool, typer.Option(help="Print docs/data-model.md instead.")] = False,
+) -> None:
     """List the data model's tables and columns."""
     from telcolens.schema import TABLES
+    from telcolens.schema._markdown import render_markdown
 
+    if markdown:
+        print(render_markdown(TABLES), end="")
+        return
     for spec in TABLES.values():
         grid = RichTable(title=f"{spec.name} ({spec.domain})", caption=spec.description,
                          show_edge=False, title_justify="left")

@@ -1,0 +1,67 @@
+"""The command line, driven in-process with Typer's CliRunner."""
+
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from telcolens.cli import app
+from tests.profile.test_pipeline import make_tiny_province
+
+runner = CliRunner()
+
+
+def text(result) -> str:
+    """The output with Rich's panel borders and line wrapping taken out."""
+    return " ".join(result.output.replace("│", " ").split())
+
+
+@pytest.mark.parametrize("command", [[], ["demo"], ["generate"], ["ingest"], ["profile"]])
+def test_every_command_has_help(command):
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+
+
+def test_demo_help_lists_its_options():
+    result = runner.invoke(app, ["demo", "--help"])
+    for option in ("--out", "--subscribers", "--days", "--seed", "--engine"):
+        assert option in result.output
+
+
+def test_profile_command_writes_one_row_per_subscriber(tmp_path):
+    data = make_tiny_province(tmp_path / "data")
+    out = tmp_path / "profile.parquet"
+    result = runner.invoke(app, ["profile", "--data", str(data), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert pq.read_table(out).num_rows == 3
+    assert "3 subscriber profiles" in result.output
+
+
+def test_profile_command_rejects_unknown_engine(tmp_path):
+    data = make_tiny_province(tmp_path / "data")
+    result = runner.invoke(app, ["profile", "--data", str(data), "--out",
+                                 str(tmp_path / "p.parquet"), "--engine", "oracle"])
+    assert result.exit_code == 2
+    assert "choose one of duckdb, spark" in text(result)
+
+
+def test_profile_command_rejects_missing_data_dir(tmp_path):
+    result = runner.invoke(app, ["profile", "--data", str(tmp_path / "nope"), "--out",
+                                 str(tmp_path / "p.parquet")])
+    assert result.exit_code == 2
+    assert "does not exist" in text(result)
+
+
+def test_tables_lists_every_table():
+    result = runner.invoke(app, ["tables"])
+    assert result.exit_code == 0
+    for name in ("subscribers", "voice", "broadband_kpi", "alarms"):
+        assert name in result.output
+
+
+def test_demo_refuses_a_folder_it_did_not_make(tmp_path):
+    (tmp_path / "precious.txt").write_text("keep me")
+    result = runner.invoke(app, ["demo", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "not made by `telcolens demo`" in text(result)
+    assert (tmp_path / "precious.txt").read_text() == "keep me"
