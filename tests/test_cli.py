@@ -65,3 +65,23 @@ def test_demo_refuses_a_folder_it_did_not_make(tmp_path):
     assert result.exit_code == 2
     assert "not made by `telcolens demo`" in text(result)
     assert (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+def test_ingest_command_reports_and_refuses_bad_files(tmp_path):
+    good = tmp_path / "cells.csv"
+    good.write_text("cell_id,site_id,lat,lon,city,county,rat\n1,1,36.6,117.0,Jinan,370102,4G\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("cell_id,site_id,lat,lon,city,county,rat\n2,1,36.6,117.0,Jinan,370102,3G\n")
+    data = tmp_path / "data"
+
+    ok = runner.invoke(app, ["ingest", "--data", str(data), "--table", "cells", str(good)])
+    assert ok.exit_code == 0, ok.output
+    assert "1 rows, ingested" in text(ok)
+    again = runner.invoke(app, ["ingest", "--data", str(data), "--table", "cells", str(good)])
+    assert "already ingested" in text(again)
+
+    refused = runner.invoke(app, ["ingest", "--data", str(data), "--table", "cells", str(bad)])
+    assert refused.exit_code == 2
+    assert "bad.csv" in text(refused) and "'rat'" in text(refused)
+    assert "Nothing was written" in text(refused)
+    assert pq.read_table(next((data / "cells").glob("*.parquet"))).num_rows == 1

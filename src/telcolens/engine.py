@@ -8,6 +8,7 @@ cluster when ``TELCOLENS_SPARK_MASTER`` names one.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from pathlib import Path
@@ -75,6 +76,8 @@ def tables(con: BaseBackend, data_dir: str | os.PathLike[str]) -> dict[str, ibis
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise FileNotFoundError(f"data directory {data_dir} does not exist")
+    # Views are named per directory, so two provinces can be open on one session.
+    tag = hashlib.sha1(str(data_dir.resolve()).encode()).hexdigest()[:10]
     out: dict[str, ibis.Table] = {}
     for name, spec in TABLES.items():
         if part_files(data_dir, name):
@@ -82,7 +85,7 @@ def tables(con: BaseBackend, data_dir: str | os.PathLike[str]) -> dict[str, ibis
             # DuckDB reads a glob of the same files.
             source = table_dir(data_dir, name)
             path = str(source) if con.name == "pyspark" else str(source / "*.parquet")
-            out[name] = con.read_parquet(path, table_name=f"tl_{name}")
+            out[name] = con.read_parquet(path, table_name=f"tl_{tag}_{name}")
         else:
             out[name] = ibis.memtable(spec.empty())
     return out

@@ -9,7 +9,6 @@ both engines, and 64 bits keep collisions negligible at a province's scale
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import re
@@ -50,8 +49,8 @@ def normalise(value: str, kind: IdentifierKind = "number") -> str:
 def pseudonymise(value: str, kind: IdentifierKind = "number", *, key: str | None = None) -> int:
     """The keyed 64-bit pseudonym of one identifier."""
     secret = (key or get_settings().pseudonym_key).encode()
-    digest = hmac.new(secret, _DOMAIN[kind] + normalise(value, kind).encode(), hashlib.sha256)
-    return int.from_bytes(digest.digest()[:8], "big", signed=True)
+    digest = hmac.digest(secret, _DOMAIN[kind] + normalise(value, kind).encode(), "sha256")
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def pseudonymise_many(
