@@ -99,15 +99,14 @@ def write_parquet(con: BaseBackend, expr: ibis.Table, path: str | os.PathLike[st
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        if con.name == "duckdb":
-            # COPY streams straight from DuckDB's executor to the file.
-            con.to_parquet(expr, tmp)
-        else:
-            # Spark writes a folder of parts; a single file is easier to hand on.
-            reader = con.to_pyarrow_batches(expr)
-            with pq.ParquetWriter(tmp, reader.schema) as writer:
-                for batch in reader:
-                    writer.write_batch(batch)
+        # Each batch is cast to the expression's own schema: DuckDB returns int64
+        # sums as 128-bit integers, which its COPY would write as doubles. Writing
+        # batches ourselves also turns Spark's folder of parts into one file.
+        schema = expr.schema().to_pyarrow()
+        reader = con.to_pyarrow_batches(expr, chunk_size=1_000_000)
+        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+            for batch in reader:
+                writer.write_batch(batch.cast(schema))
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

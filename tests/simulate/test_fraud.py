@@ -1,0 +1,76 @@
+"""Planted fraud callers stand out statistically, but not cleanly: look-alikes overlap."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.simulate._frames import outbound_profile, table, truth
+
+
+def test_fraud_callers_differ_from_normal_subscribers(province):
+    prof = outbound_profile(province)
+    fraud, normal = prof[prof.persona == "fraud"], prof[prof.persona == "normal"]
+    assert len(fraud) >= 8
+    assert fraud.distinct.median() > 4 * normal.distinct.median()
+    assert fraud.answered.median() < normal.answered.median() - 0.3
+
+
+def test_fraud_overlaps_with_lookalikes(province):
+    prof = outbound_profile(province)
+    fraud = prof[prof.persona == "fraud"]
+    couriers = prof[prof.persona.isin(["courier", "delivery"])]
+    sales = prof[prof.persona == "sales"]
+    assert couriers.distinct.median() > fraud.distinct.quantile(0.25)
+    # Low-and-slow fraud callers dial fewer numbers than the busiest normal subscribers.
+    normal = prof[prof.persona == "normal"]
+    assert fraud.distinct.min() < normal.distinct.quantile(0.999)
+    assert sales.answered.median() < 0.6
+
+
+def test_fraud_callers_get_few_callbacks(province):
+    voice = table(province, "voice")
+    mo = voice[voice.direction == "MO"]
+    personas = truth(province, "subscribers").set_index("subscriber_id").persona
+
+    def callback_rate(kind):
+        who = set(personas[personas == kind].index)
+        out = mo[mo.caller.isin(who)][["caller", "callee"]].drop_duplicates()
+        back = mo[mo.callee.isin(who)][["caller", "callee"]].drop_duplicates()
+        back.columns = ["callee", "caller"]
+        return len(out.merge(back)) / len(out)
+
+    assert callback_rate("fraud") < 0.1
+    assert callback_rate("courier") > 2 * callback_rate("fraud")
+
+
+def test_fraud_numbers_recent_or_silent(province):
+    fn = truth(province, "fraud_numbers")
+    subs = table(province, "subscribers").set_index("subscriber_id")
+    start = np.datetime64("2026-11-02")
+    age_days = (start - subs.activation_date.astype("datetime64[ns]")).dt.days
+    fraud_age = age_days[fn.subscriber_id]
+    assert (fraud_age < 60).mean() > 0.3        # recently activated
+    assert (fraud_age > 80).any()               # some old silent SIMs that woke up
+    assert fraud_age.median() < age_days.median()
+    assert fn.broker_id_card_id.notna().mean() > 0.5  # most came from brokers
+
+
+def test_victims_older_and_answered_fraud_calls(province):
+    victims = truth(province, "victims")
+    subs = table(province, "subscribers").set_index("subscriber_id")
+    assert len(victims) >= 5
+    assert subs.age[victims.subscriber_id].mean() > subs.age.mean() + 5
+    assert (victims.longest_call_s > 0).all()
+    voice = table(province, "voice")
+    answered = voice[(voice.duration_s > 0)]
+    pairs = set(zip(answered.caller, answered.callee, strict=True))
+    seen = [(f, v) in pairs or (v, f) in pairs
+            for v, f in zip(victims.subscriber_id, victims.fraud_subscriber_id, strict=True)]
+    assert np.mean(seen) > 0.9  # all answered; a lost record may hide one
+
+
+def test_most_fraud_targets_are_not_victims(province):
+    fn = set(truth(province, "fraud_numbers").subscriber_id)
+    voice = table(province, "voice")
+    targets = voice[voice.caller.isin(fn) & (voice.direction == "MO")].callee.nunique()
+    assert len(truth(province, "victims")) < 0.1 * targets
