@@ -58,7 +58,7 @@ def voice_rows(data: Path) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("/tmp/telcolens-bench"))
-    parser.add_argument("--subscribers", type=int, default=1_250_000)
+    parser.add_argument("--subscribers", type=int, default=700_000)
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", default=",".join(RUNS), help=f"comma-separated from {RUNS}")

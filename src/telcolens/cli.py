@@ -6,7 +6,7 @@ import logging
 import shutil
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table as RichTable
@@ -15,6 +15,9 @@ from telcolens import __version__
 from telcolens.capabilities import DemoContext, capabilities
 from telcolens.console import console, err_console
 from telcolens.privacy import install_log_masking
+
+if TYPE_CHECKING:
+    from telcolens.simulate import ProvinceSummary
 
 app = typer.Typer(
     name="telcolens",
@@ -73,15 +76,17 @@ def generate(
     _print_generation(summary)
 
 
-def _print_generation(summary) -> None:
+def _print_generation(summary: ProvinceSummary) -> None:
     table = RichTable(title=f"Province written to {summary.out}", show_edge=False)
     table.add_column("table")
     table.add_column("rows", justify="right")
     for name, rows in summary.rows.items():
         table.add_row(name, f"{rows:,}")
     console.print(table)
-    console.print(f"{sum(summary.rows.values()):,} rows in {summary.seconds:.1f} s; "
-                  f"ground truth in {summary.out / 'truth'}")
+    planted = ", ".join(f"{rows:,} {name.replace('_', ' ')}" for name, rows in summary.truth.items()
+                        if name not in ("subscribers", "broadband_lines"))
+    console.print(f"{sum(summary.rows.values()):,} rows in {summary.seconds:.1f} s. "
+                  f"Planted (ground truth in {summary.out / 'truth'}): {planted}")
 
 
 @app.command()

@@ -71,6 +71,9 @@ def write_part(
         pq.write_table(
             conform(table, data), tmp, compression=PARQUET_COMPRESSION,
             row_group_size=row_group_size,
+            # Dictionary pages pay off for low-cardinality text (city, direction, app),
+            # not for pseudonyms and timestamps, where they only cost write time.
+            use_dictionary=[c.name for c in table.columns if c.dtype == pa.string()],
         )
         os.replace(tmp, final)
     finally:

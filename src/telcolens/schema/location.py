@@ -10,8 +10,10 @@ LOCATION_EVENTS = Table(
     name="location_events",
     domain="location",
     description=(
-        "Signalling-derived location records (attach, periodic location update, handover, "
-        "service use). The itinerary capability and mobility features read these."
+        "Signalling-derived location records: attach, detach, periodic location update, "
+        "handover. A feed that also reports service use may send call/sms/data events; "
+        "otherwise the cell of a call, SMS or data session is in its own record, and "
+        "telcolens.profile.sightings() unions every source."
     ),
     key=("subscriber_id", "event_time", "cell_id"),
     columns=(

@@ -29,7 +29,12 @@ EVENT = {name: i for i, name in enumerate(EVENT_TYPES)}
 
 @dataclass
 class Locations:
-    """Location events gathered over one day, as (subscriber, time, cell, type) arrays."""
+    """Signalling location events of one day, as (subscriber, time, cell, type) arrays.
+
+    Service use is not repeated here: a call's, SMS's or session's cell is in its own
+    record, and ``telcolens.profile.sightings`` unions every source. Duplicating
+    them would double the biggest table for no new information.
+    """
 
     parts: list[tuple[np.ndarray, ...]] = field(default_factory=list)
 
@@ -51,15 +56,13 @@ class Locations:
         })
 
 
-def legs(batch: Batch, pop: Population, geo: Geography, day: Day, locs: Locations,
-         event: str) -> dict[str, np.ndarray]:
+def legs(batch: Batch, pop: Population, geo: Geography, day: Day) -> dict[str, np.ndarray]:
     """MO and MT legs of ``batch``: served party, other party, cell, device, direction."""
     mo, mt = np.flatnonzero(batch.a < pop.n), np.flatnonzero(batch.b < pop.n)
     row = np.concatenate([mo, mt])
     served = np.concatenate([batch.a[mo], batch.b[mt]])
     t = batch.t[row]
     cell = cell_at(pop, geo, served, t, day)
-    locs.add(served, t, cell, np.full(len(row), EVENT[event], np.int8))
     keep = day.rng.random(len(row)) >= MISSING
     direction = np.concatenate([np.zeros(len(mo), np.int8), np.ones(len(mt), np.int8)])
     return {"row": row[keep], "served": served[keep], "cell": cell[keep],
@@ -70,9 +73,8 @@ def _nullable(values: np.ndarray, p: float, rng: np.random.Generator) -> pa.Arra
     return pa.array(values, mask=rng.random(len(values)) < p)
 
 
-def voice_table(batch: Batch, pop: Population, geo: Geography, day: Day,
-                locs: Locations) -> pa.Table:
-    lg = legs(batch, pop, geo, day, locs, "call")
+def voice_table(batch: Batch, pop: Population, geo: Geography, day: Day) -> pa.Table:
+    lg = legs(batch, pop, geo, day)
     ids, rng, row = pop.number_id, day.rng, lg["row"]
     return pa.table({
         "caller": ids[batch.a[row]],
@@ -85,9 +87,8 @@ def voice_table(batch: Batch, pop: Population, geo: Geography, day: Day,
     })
 
 
-def sms_table(batch: Batch, pop: Population, geo: Geography, day: Day,
-              locs: Locations) -> pa.Table:
-    lg = legs(batch, pop, geo, day, locs, "sms")
+def sms_table(batch: Batch, pop: Population, geo: Geography, day: Day) -> pa.Table:
+    lg = legs(batch, pop, geo, day)
     ids, row = pop.number_id, lg["row"]
     return pa.table({
         "sender": ids[batch.a[row]],
@@ -98,10 +99,9 @@ def sms_table(batch: Batch, pop: Population, geo: Geography, day: Day,
     })
 
 
-def data_table(s: dict[str, np.ndarray], pop: Population, geo: Geography, day: Day,
-               locs: Locations) -> pa.Table:
+def data_table(s: dict[str, np.ndarray], pop: Population, geo: Geography, day: Day
+               ) -> pa.Table:
     cell = cell_at(pop, geo, s["sub"], s["t"], day)
-    locs.add(s["sub"], s["t"], cell, np.full(len(cell), EVENT["data"], np.int8))
     keep = day.rng.random(len(cell)) >= MISSING
     return pa.table({
         "subscriber_id": pop.sub_id[s["sub"][keep]],

@@ -12,7 +12,7 @@ from telcolens.simulate.activity import US_PER_HOUR, Day
 from telcolens.simulate.geography import Geography
 from telcolens.simulate.population import Population
 
-PERIODIC_PER_DAY = 4.0  # T3412-style timer plus idle-mode reselections, thinned
+PERIODIC_PER_DAY = 6.0  # T3412-style timer plus idle-mode reselections, thinned
 
 
 def cell_at(pop: Population, geo: Geography, sub: np.ndarray, t: np.ndarray, day: Day

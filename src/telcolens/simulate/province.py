@@ -186,10 +186,10 @@ class _World:
                                      work_sms])
         locs = _legs.Locations()
         tables = {
-            "voice": _legs.voice_table(calls, pop, geo, day, locs),
-            "sms": _legs.sms_table(sms, pop, geo, day, locs),
+            "voice": _legs.voice_table(calls, pop, geo, day),
+            "sms": _legs.sms_table(sms, pop, geo, day),
             "data_sessions": _legs.data_table(activity.data_sessions(pop, day, active), pop,
-                                              geo, day, locs),
+                                              geo, day),
         }
         sub, t, cell, handover = mobility.signalling(pop, geo, day, active)
         kind = np.where(handover, _legs.EVENT["handover"], _legs.EVENT["periodic_update"])
