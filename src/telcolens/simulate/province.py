@@ -36,9 +36,12 @@ from telcolens.simulate import (
 from telcolens.simulate.geography import CITY_NAMES, Geography, build_geography
 
 MIN_SUBSCRIBERS = 1000
-_STATIC, _DAILY = 0, 1
+_STATIC, _DAILY, _DAILY_PLANT = 0, 1, 3
 # Parquet encoding costs more than drawing the data; two writers keep both cores busy.
-WRITERS = 2
+# Threads that write Parquet and draw the plant tables (broadband KPIs, alarms) of a
+# day while the main thread draws its subscriber records: numpy and Arrow release
+# the GIL in their loops, so this puts the second core to work.
+WRITERS = 3
 
 
 @dataclass
@@ -80,10 +83,11 @@ def generate_province(out: Path, *, subscribers: int, days: int, seed: int,
                    for name, t in world.static_tables().items()]
         for d in range(days):
             bar.update(task, advance=1, description=f"day {d + 1} of {days}")
+            plant = writer.submit(_write_plant_day, out, world, d)
             tables = world.day(d)
             _drain(pending, summary)  # at most one day waits in memory
-            pending = [writer.submit(_write, out, name, t, f"day-{d:03d}")
-                       for name, t in tables.items()]
+            pending = [plant, *(writer.submit(_write, out, name, t, f"day-{d:03d}")
+                                for name, t in tables.items())]
         _drain(pending, summary)
         summary.truth = world.write_truth(out)
         bar.update(task, advance=1)
@@ -112,10 +116,15 @@ def _write(out: Path, name: str, table: pa.Table, part: str) -> tuple[str, int]:
     return name, table.num_rows
 
 
+def _write_plant_day(out: Path, world: _World, d: int) -> list[tuple[str, int]]:
+    return [_write(out, name, t, f"day-{d:03d}") for name, t in world.plant_day(d).items()]
+
+
 def _drain(pending: list[Future], summary: ProvinceSummary) -> None:
     for f in pending:
-        name, rows = f.result()
-        summary.rows[name] += rows
+        result = f.result()
+        for name, rows in result if isinstance(result, list) else [result]:
+            summary.rows[name] += rows
     pending.clear()
 
 
@@ -195,9 +204,15 @@ class _World:
         kind = np.where(handover, _legs.EVENT["handover"], _legs.EVENT["periodic_update"])
         locs.add(sub, t, cell, kind.astype(np.int8))
         tables["location_events"] = locs.table(pop, geo, rng)
-        tables["broadband_kpi"] = broadband.kpi(self.lines, day)
-        tables["alarms"] = network.alarms(self.elements, day)
         return tables
+
+    def plant_day(self, d: int) -> dict[str, pa.Table]:
+        """The network's own daily tables for day ``d``, from a random stream of their own
+        (so they can be drawn in parallel with :meth:`day` and stay deterministic)."""
+        seq = np.random.SeedSequence(self.seed, spawn_key=(_DAILY_PLANT, d))
+        day = activity.Day(d, self.start + datetime.timedelta(days=d), np.random.default_rng(seq))
+        return {"broadband_kpi": broadband.kpi(self.lines, day),
+                "alarms": network.alarms(self.elements, day)}
 
     def write_truth(self, out: Path) -> dict[str, int]:
         manifest = {"seed": self.seed, "days": self.days, "subscribers": self.pop.n,
