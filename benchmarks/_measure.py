@@ -6,6 +6,7 @@ Peak memory is the largest resident set of the child's whole process tree
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import threading
@@ -25,10 +26,8 @@ class Measurement:
 def _tree_rss(proc: psutil.Process) -> int:
     total = 0
     for p in [proc, *proc.children(recursive=True)]:
-        try:
+        with contextlib.suppress(psutil.Error):  # a child may exit while we look
             total += p.memory_info().rss
-        except psutil.Error:
-            pass
     return total
 
 

@@ -1,6 +1,6 @@
 """Benchmark: the usage profile on ~50M voice CDR rows, Ibis on DuckDB vs hand-written SQL vs Spark.
 
-    python benchmarks/bench_profile.py --data /tmp/tl-bench            # generate if absent, then time
+    python benchmarks/bench_profile.py --data /tmp/tl-bench    # generate if absent, then time
     python benchmarks/bench_profile.py --data /tmp/tl-bench --runs ibis-duckdb,sql-duckdb --repeat 3
 
 Each run is a fresh child process (so the JVM start is counted for Spark, and
@@ -21,7 +21,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _measure import measure  # noqa: E402
+from _measure import measure
 
 RUNS = ("ibis-duckdb", "sql-duckdb", "ibis-spark")
 
@@ -31,6 +31,7 @@ def run_one(kind: str, data: Path, out: Path) -> None:
     started = time.perf_counter()
     if kind == "sql-duckdb":
         import duckdb
+
         from profile_sql import PROFILE_SQL
 
         duckdb.connect().execute(PROFILE_SQL.format(data=data, out=out))
@@ -52,7 +53,8 @@ def ensure_province(data: Path, subscribers: int, days: int, seed: int) -> float
 
 
 def voice_rows(data: Path) -> int:
-    return sum(pq.ParquetFile(f).metadata.num_rows for f in sorted((data / "voice").glob("*.parquet")))
+    files = sorted((data / "voice").glob("*.parquet"))
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
 
 
 def main() -> None:
@@ -109,7 +111,7 @@ def _check_equal(outputs: dict[str, Path]) -> None:
 
 def _report(results: dict[str, dict[str, float]], rows: int) -> None:
     base = results.get("sql-duckdb", {}).get("seconds")
-    print(f"\n| run | seconds (median) | voice rows/s | ratio to SQL | peak memory |")
+    print("\n| run | seconds (median) | voice rows/s | ratio to SQL | peak memory |")
     print("|---|---:|---:|---:|---:|")
     for kind, r in results.items():
         ratio = f"{r['seconds'] / base:.2f}x" if base else "n/a"

@@ -13,6 +13,7 @@ from rich.table import Table as RichTable
 
 from telcolens import __version__
 from telcolens.capabilities import DemoContext, capabilities
+from telcolens.cli_options import EngineOption
 from telcolens.console import console, err_console
 from telcolens.privacy import install_log_masking
 
@@ -141,15 +142,12 @@ def demo(
     subscribers: Annotated[int, typer.Option(min=1000, help="Subscribers to generate.")] = 20_000,
     days: Annotated[int, typer.Option(min=1, help="Days of records.")] = 3,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
-    engine: Annotated[str, typer.Option(help="Query engine: duckdb or spark.")] = "duckdb",
+    engine: EngineOption = "duckdb",
 ) -> None:
     """Generate a small province, run every capability on it and summarise the results."""
     from telcolens import engine as engines
     from telcolens.simulate import generate_province
 
-    if engine not in engines.ENGINES:
-        raise typer.BadParameter(f"choose one of {', '.join(engines.ENGINES)}",
-                                 param_hint="--engine")
     started = time.perf_counter()
     data_dir, results_dir = out / "province", out / "results"
     _claim_demo_dir(out)

@@ -10,6 +10,7 @@ import typer
 
 from telcolens import engine as engines
 from telcolens.capabilities import DemoContext, DemoResult
+from telcolens.cli_options import EngineOption
 from telcolens.console import console, status
 from telcolens.profile.pipeline import usage_profile
 
@@ -26,11 +27,9 @@ def register_cli(app: typer.Typer) -> None:
         data: Annotated[Path, typer.Option(help="Data directory (e.g. from `telcolens generate`).",
                                            exists=True, file_okay=False)],
         out: Annotated[Path, typer.Option(help="Parquet file to write.", dir_okay=False)],
-        engine: Annotated[str, typer.Option(help="Query engine: duckdb or spark.")] = "duckdb",
+        engine: EngineOption = "duckdb",
     ) -> None:
         """Per-subscriber usage profile: calls, SMS, data, cells, cities, active days."""
-        if engine not in engines.ENGINES:
-            raise typer.BadParameter(f"choose one of {', '.join(engines.ENGINES)}", param_hint="--engine")
         with status(f"Profiling {data} on {engine}"):
             compute_profile(data, out, engine)
         rows = pq.ParquetFile(out).metadata.num_rows
