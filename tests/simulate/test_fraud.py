@@ -21,10 +21,22 @@ def test_fraud_overlaps_with_lookalikes(province):
     couriers = prof[prof.persona.isin(["courier", "delivery"])]
     sales = prof[prof.persona == "sales"]
     assert couriers.distinct.median() > fraud.distinct.quantile(0.25)
-    # Low-and-slow fraud callers dial fewer numbers than the busiest normal subscribers.
-    normal = prof[prof.persona == "normal"]
-    assert fraud.distinct.min() < normal.distinct.quantile(0.999)
+    # Low-and-slow fraud callers dial fewer numbers than the busiest 1% of legitimate
+    # subscribers (couriers, call centres, sales lines and heavy normal users).
+    legit = prof[prof.persona != "fraud"]
+    assert fraud.distinct.min() < legit.distinct.quantile(0.99)
     assert sales.answered.median() < 0.6
+
+
+def test_some_fraud_callers_send_phishing_sms(province):
+    sms = table(province, "sms")
+    sent = sms[sms.direction == "MO"].groupby("sender").size()
+    personas = truth(province, "subscribers").set_index("subscriber_id").persona
+    fraud_sent = sent.reindex(personas[personas == "fraud"].index, fill_value=0)
+    normal_sent = sent.reindex(personas[personas == "normal"].index, fill_value=0)
+    # Most send few, but some send more than nearly every normal subscriber.
+    assert fraud_sent.median() < normal_sent.quantile(0.95)
+    assert fraud_sent.max() > normal_sent.quantile(0.99)
 
 
 def test_fraud_callers_get_few_callbacks(province):

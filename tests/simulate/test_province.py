@@ -138,3 +138,13 @@ def test_broadband_kpi_hourly_with_planted_conditions(province):
     healthy = rx[rx.condition == "healthy"].rx
     assert weak.median() < healthy.median() - 4
     assert (healthy < weak.max()).any()  # distributions overlap at the edges
+
+
+def test_some_subscribers_travel_to_other_cities(province):
+    from telcolens import engine as engines
+    from telcolens.profile import usage_profile
+
+    prof = usage_profile(engines.tables(engines.connect("duckdb"), province)).to_pandas()
+    travelled = (prof.distinct_cities >= 2).mean()
+    # About 2% of subscribers spend a given day in another city (2 days here).
+    assert 0.015 < travelled < 0.08

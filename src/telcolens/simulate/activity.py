@@ -38,6 +38,9 @@ class Day:
     index: int
     date: datetime.date
     rng: np.random.Generator
+    # Per subscriber: city index visited today (-1: none), and the hours away.
+    trip_city: np.ndarray | None = None
+    trip_hours: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def start_us(self) -> int:

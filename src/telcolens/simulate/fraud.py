@@ -26,6 +26,9 @@ from telcolens.simulate.population import FRAUD, NORMAL, Population, epoch_day
 SHARE = 0.004
 FROM_BROKERS = 0.75
 OFFNET_TARGETS = 0.35
+# Share of fraud callers who also send phishing SMS ("smishing") to strangers, so that
+# "few SMS" is a tendency of fraud numbers, not a rule.
+SMISHERS = 0.35
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class FraudPlan:
     v_hour: np.ndarray
     v_dur: np.ndarray
     v_back: np.ndarray        # the victim calls the fraud number back
+    smish: np.ndarray         # phishing SMS per day, per subscriber (0 for most)
 
 
 def plant(pop: Population, rng: np.random.Generator, brokers: Brokers, days: int) -> FraudPlan:
@@ -65,7 +69,10 @@ def plant(pop: Population, rng: np.random.Generator, brokers: Brokers, days: int
     hi[callers] = np.minimum(lo[callers] + rng.uniform(3, 10, k), 23.5)
     answer = np.zeros(pop.n, np.float32)
     answer[callers] = rng.uniform(0.2, 0.5, k)
-    return FraudPlan(callers, broker, lo, hi, answer, *_victims(pop, rng, callers, days))
+    smish = np.zeros(pop.n, np.float32)
+    smish[callers] = np.where(rng.random(k) < SMISHERS, rng.uniform(5, 80, k), 0)
+    return FraudPlan(callers, broker, lo, hi, answer, *_victims(pop, rng, callers, days),
+                     smish=smish)
 
 
 def _habits(pop, rng, callers, brokers, pick, days) -> None:
@@ -130,6 +137,16 @@ def daily(pop: Population, plan: FraudPlan, day: Day, active: np.ndarray) -> Bat
                  np.concatenate([callee, caller[i], vb]),
                  np.concatenate([t, t[i] + 600_000_000, vt]),
                  np.concatenate([dur, durations(rng, len(i), 20, 0.9), plan.v_dur[v]]))
+
+
+def smishing(pop: Population, plan: FraudPlan, day: Day, active: np.ndarray) -> Batch:
+    """Phishing SMS that some fraud callers send to strangers during their hours."""
+    rng = day.rng
+    who = plan.callers[active[plan.callers] & (plan.smish[plan.callers] > 0)]
+    sender = np.repeat(who, rng.poisson(plan.smish[who]))
+    recipient = strangers(pop, sender, rng, local=False, offnet_share=OFFNET_TARGETS)
+    t = times_between(day, plan.hour_lo[sender], plan.hour_hi[sender])
+    return Batch(sender, recipient, t, np.zeros(len(sender), np.int32))
 
 
 def victims_truth(pop: Population, plan: FraudPlan, start_us: int) -> dict[str, np.ndarray]:

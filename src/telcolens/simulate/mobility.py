@@ -6,6 +6,8 @@ updates and the handovers of the commute.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from telcolens.simulate.activity import US_PER_HOUR, Day
@@ -13,6 +15,23 @@ from telcolens.simulate.geography import Geography
 from telcolens.simulate.population import Population
 
 PERIODIC_PER_DAY = 6.0  # T3412-style timer plus idle-mode reselections, thinned
+# Share of subscribers who spend a given day in another city (business trips, visits,
+# long-distance drivers); most cities get visitors in proportion to their population.
+TRIP_SHARE = 0.02
+
+
+def plan_trips(pop: Population, geo: Geography, day: Day) -> Day:
+    """``day`` with today's trips: who goes to which other city, and from when to when."""
+    rng = day.rng
+    city = np.full(pop.n, -1, np.int64)
+    away = np.flatnonzero(rng.random(pop.n) < TRIP_SHARE)
+    dest = rng.choice(len(geo.city_pop), len(away), p=geo.city_pop / geo.city_pop.sum())
+    # Someone whose draw is their own city stays home today.
+    keep = dest != pop.city[away]
+    city[away[keep]] = dest[keep]
+    leave = rng.uniform(6, 11, pop.n)
+    back = np.minimum(leave + rng.uniform(5, 14, pop.n), 24.0)
+    return dataclasses.replace(day, trip_city=city, trip_hours=(leave, back))
 
 
 def cell_at(pop: Population, geo: Geography, sub: np.ndarray, t: np.ndarray, day: Day
@@ -24,6 +43,11 @@ def cell_at(pop: Population, geo: Geography, sub: np.ndarray, t: np.ndarray, day
     away = day.rng.random(len(sub)) < pop.p_move[sub]
     if away.any():
         cell[away] = geo.random_cell_in_county(pop.county[sub[away]], day.rng)
+    if day.trip_city is not None:
+        leave, back = day.trip_hours
+        h = (t - day.start_us) / US_PER_HOUR
+        trip = np.flatnonzero((day.trip_city[sub] >= 0) & (h >= leave[sub]) & (h < back[sub]))
+        cell[trip] = geo.random_cell_in_city(day.trip_city[sub[trip]], day.rng)
     return cell
 
 

@@ -185,14 +185,15 @@ class _World:
     def day(self, d: int) -> dict[str, pa.Table]:
         """Every daily table for day ``d``."""
         rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(_DAILY, d)))
-        day = activity.Day(d, self.start + datetime.timedelta(days=d), rng)
         pop, geo = self.pop, self.geo
+        day = mobility.plan_trips(
+            pop, geo, activity.Day(d, self.start + datetime.timedelta(days=d), rng))
         active = activity.active_today(pop, day)
         work_calls, work_sms = lookalikes.daily(pop, self.contacts, day, active)
         calls = activity.Batch.concat([activity.social_calls(pop, self.contacts, day, active),
                                        work_calls, fraud.daily(pop, self.plan, day, active)])
         sms = activity.Batch.concat([activity.social_sms(pop, self.contacts, day, active),
-                                     work_sms])
+                                     work_sms, fraud.smishing(pop, self.plan, day, active)])
         locs = _legs.Locations()
         tables = {
             "voice": _legs.voice_table(calls, pop, geo, day),
