@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Literal
 
 import pyarrow as pa
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
+from telcolens.console import err_console
 from telcolens.ingest._load import checked_batches, open_source, pseudonymise
 from telcolens.ingest._store import Staging, file_sha256, logged, part_name
 from telcolens.schema import Table, get_table
@@ -136,5 +136,5 @@ class _Bars:
 def _progress(enabled: bool) -> Iterator[_Bars]:
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
                TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), disable=not enabled) as progress:
+    with Progress(*columns, console=err_console, disable=not enabled) as progress:
         yield _Bars(progress)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-from rich.progress import Progress
 
+from telcolens.console import progress_bar
 from telcolens.dataset import TRUTH_DIR, write_part
 from telcolens.schema import TABLES
 from telcolens.simulate import (
@@ -75,7 +75,7 @@ def generate_province(out: Path, *, subscribers: int, days: int, seed: int,
     _check(out, subscribers, days, overwrite)
     started = time.perf_counter()
     summary = ProvinceSummary(out=out, rows=dict.fromkeys(TABLES, 0))
-    bar = Progress(disable=not progress, transient=True)
+    bar = progress_bar(disable=not progress)
     with ThreadPoolExecutor(WRITERS) as writer, bar:
         task = bar.add_task("setting up the province", total=days + 1)
         world = _World.build(subscribers, days, seed, start, calls_per_day)
@@ -90,7 +90,7 @@ def generate_province(out: Path, *, subscribers: int, days: int, seed: int,
                                 for name, t in tables.items())]
         _drain(pending, summary)
         summary.truth = world.write_truth(out)
-        bar.update(task, advance=1)
+        bar.update(task, advance=1, description="province written")
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -106,7 +106,7 @@ def _check(out: Path, subscribers: int, days: int, overwrite: bool) -> None:
     existing = [p for p in [*(out / t for t in TABLES), out / TRUTH_DIR] if p.exists()]
     if existing and not overwrite:
         raise ValueError(f"{out} already holds a province ({existing[0].name}/ and others); "
-                         "choose another directory or pass overwrite=True to replace it")
+                         "choose another directory, or replace it with --overwrite (overwrite=True)")
     for path in existing:
         shutil.rmtree(path)
 
