@@ -5,7 +5,7 @@ import pytest
 from typer.testing import CliRunner
 
 from telcolens.cli import app
-from tests.profile.test_pipeline import make_tiny_province
+from tests.profile._tiny import make_tiny_province
 
 runner = CliRunner()
 
