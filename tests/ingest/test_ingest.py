@@ -232,3 +232,21 @@ def test_utf8_check_is_not_fooled_by_a_character_split_across_chunks(monkeypatch
     line, offset, byte, field = _csv.find_invalid_utf8(io.BytesIO(bad))
     assert (line, offset, field) == (4, len(text) + 2, 1)
     assert byte == "淄".encode("gbk")[:1]
+
+
+def test_concurrent_ingests_of_one_file_store_it_once(tmp_path):
+    """Two processes ingesting the same file at once: one ingests, one finds it done."""
+    import subprocess
+    import sys
+
+    src = good_voice_csv(tmp_path / "voice.csv", rows=2000)
+    data = tmp_path / "data"
+    code = ("import sys; from pathlib import Path; from telcolens.ingest import ingest_files; "
+            "r = ingest_files(Path(sys.argv[1]), 'voice', [Path(sys.argv[2])], progress=False); "
+            "print(r.files[0].status)")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(data), str(src)],
+                              stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    statuses = sorted(p.communicate()[0].strip() for p in procs)
+    assert statuses == ["already ingested", "ingested"]
+    assert len(list((data / "voice").glob("*.parquet"))) == 1
+    assert len((data / "_ingest_log.jsonl").read_text().splitlines()) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -64,6 +65,11 @@ class Staging:
         self.data_dir = data_dir
         self._created = _missing_dirs(data_dir)
         data_dir.mkdir(parents=True, exist_ok=True)
+        # An exclusive lock on the directory itself (no lock file to leave behind):
+        # a second ingest into it waits until this one has committed or rolled back,
+        # so both read an up-to-date log and neither undoes the other's parts.
+        self._lock = os.open(data_dir, os.O_RDONLY)
+        fcntl.flock(self._lock, fcntl.LOCK_EX)
         self.root = data_dir / f"{STAGING_PREFIX}{uuid.uuid4().hex}"
         self._staged: list[tuple[Table, Path]] = []
         self._committed = False
@@ -76,6 +82,7 @@ class Staging:
         if not self._committed:
             for folder in self._created:  # deepest first
                 _try(folder.rmdir)
+        os.close(self._lock)  # releases the lock
 
     def add(self, table: Table, data: pa.Table, name: str) -> None:
         """Write one part into the staging area (conformed to the stored schema)."""

@@ -64,9 +64,9 @@ def ingest_files(
     paths = [Path(f) for f in files]
     for path in paths:  # fail fast on a typo before reading anything large
         open_source(path)
-    done = logged(data_dir, spec.name)
     report = IngestReport(spec.name)
     with _progress(progress) as bars, Staging(data_dir) as staging:
+        done = logged(data_dir, spec.name)  # read under the lock Staging holds
         log_lines = []
         for path in paths:
             sha = file_sha256(path)

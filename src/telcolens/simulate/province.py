@@ -106,7 +106,7 @@ def _check(out: Path, subscribers: int, days: int, overwrite: bool) -> None:
     existing = [p for p in [*(out / t for t in TABLES), out / TRUTH_DIR] if p.exists()]
     if existing and not overwrite:
         raise ValueError(f"{out} already holds a province ({existing[0].name}/ and others); "
-                         "choose another directory, or replace it with --overwrite (overwrite=True)")
+                         "choose another directory, or replace it with --overwrite")
     for path in existing:
         shutil.rmtree(path)
 
