@@ -64,7 +64,8 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", default=",".join(RUNS), help=f"comma-separated from {RUNS}")
-    parser.add_argument("--repeat", type=int, default=3, help="repeats of the DuckDB runs")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="repeats of the DuckDB runs (Spark runs once)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--run-one", choices=RUNS, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -82,18 +83,25 @@ def main() -> None:
     outputs: dict[str, Path] = {}
     tmp = Path(tempfile.mkdtemp(prefix="tl-bench-"))
     kinds = [k for k in args.runs.split(",") if k]
-    for kind in kinds:
-        repeats = 1 if kind == "ibis-spark" else args.repeat
-        times, peaks = [], []
-        for i in range(repeats):
+    times: dict[str, list[float]] = {k: [] for k in kinds}
+    peaks: dict[str, list[int]] = {k: [] for k in kinds}
+    # Repeats are interleaved (a, b, a, b, ...) so that a noisy spell on this shared
+    # machine slows every kind alike instead of one kind's whole series.
+    for i in range(args.repeat):
+        for kind in kinds:
+            if kind == "ibis-spark" and i > 0:
+                continue  # one Spark run: minutes each, and not the ratio we track
             outputs[kind] = tmp / f"{kind}-{i}.parquet"
             m = measure([__file__, "--run-one", kind, "--data", str(args.data),
                          "--out", str(outputs[kind])])
-            times.append(json.loads(m.stdout.strip().splitlines()[-1])["seconds"])
-            peaks.append(m.peak_rss_bytes)
-            print(f"  {kind} run {i + 1}: {times[-1]:.1f} s, peak {peaks[-1] / 2**30:.2f} GiB")
-        results[kind] = {"seconds": statistics.median(times), "peak_gib": max(peaks) / 2**30,
-                         "rows_per_s": rows / statistics.median(times)}
+            times[kind].append(json.loads(m.stdout.strip().splitlines()[-1])["seconds"])
+            peaks[kind].append(m.peak_rss_bytes)
+            print(f"  {kind} run {i + 1}: {times[kind][-1]:.1f} s, "
+                  f"peak {peaks[kind][-1] / 2**30:.2f} GiB")
+    for kind in kinds:
+        median = statistics.median(times[kind])
+        results[kind] = {"seconds": median, "peak_gib": max(peaks[kind]) / 2**30,
+                         "rows_per_s": rows / median}
     _check_equal(outputs)
     _report(results, rows)
     if args.json:
