@@ -25,6 +25,7 @@ Engine = Literal["duckdb", "spark"]
 ENGINES: tuple[Engine, ...] = ("duckdb", "spark")
 
 log = logging.getLogger(__name__)
+_LOG4J = Path(__file__).with_name("log4j2-spark.properties")
 
 
 def connect(engine: str | None = None) -> BaseBackend:
@@ -55,6 +56,7 @@ def _spark_session():  # -> pyspark.sql.SparkSession, imported lazily: it is slo
         SparkSession.builder.master(settings.spark_master)
         .appName("telcolens")
         .config("spark.driver.memory", settings.spark_driver_memory)
+        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={_LOG4J}")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         # Timestamps are naive local time in our files; UTC keeps Spark from shifting them.
