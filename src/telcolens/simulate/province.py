@@ -36,8 +36,9 @@ from telcolens.simulate import (
 from telcolens.simulate.geography import CITY_NAMES, Geography, build_geography
 
 MIN_SUBSCRIBERS = 1000
-_STATIC, _DAILY, _DAILY_PLANT = 0, 1, 3
-# Parquet encoding costs more than drawing the data; two writers keep both cores busy.
+# Independent random streams: the world, each day's subscriber records, the static
+# tables, each day's network tables. Never renumber: it would change every province.
+_STATIC, _DAILY, _STATIC_TABLES, _DAILY_PLANT = 0, 1, 2, 3
 # Threads that write Parquet and draw the plant tables (broadband KPIs, alarms) of a
 # day while the main thread draws its subscriber records: numpy and Arrow release
 # the GIL in their loops, so this puts the second core to work.
@@ -164,7 +165,7 @@ class _World:
                    links)
 
     def static_tables(self) -> dict[str, pa.Table]:
-        rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(2,)))
+        rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(_STATIC_TABLES,)))
         start_us = activity.Day(0, self.start, rng).start_us
         geo = self.geo
         return {
