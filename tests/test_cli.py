@@ -85,3 +85,36 @@ def test_ingest_command_reports_and_refuses_bad_files(tmp_path):
     assert "bad.csv" in text(refused) and "'rat'" in text(refused)
     assert "Nothing was written" in text(refused)
     assert pq.read_table(next((data / "cells").glob("*.parquet"))).num_rows == 1
+
+
+def test_demo_runs_end_to_end_and_says_where_outputs_are(tmp_path):
+    out = tmp_path / "demo"
+    result = runner.invoke(app, ["demo", "--out", str(out), "--subscribers", "2000",
+                                 "--days", "1", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    said = text(result)
+    assert "Usage profile" in said and "subscribers profiled 2,000" in said
+    assert "fraud numbers" in said  # what was planted
+    assert "output:" in said and "profile.parquet" in said
+    assert pq.read_table(out / "results" / "profile.parquet").num_rows == 2000
+    # A second run replaces its own folder instead of refusing it.
+    again = runner.invoke(app, ["demo", "--out", str(out), "--subscribers", "2000",
+                                "--days", "1"])
+    assert again.exit_code == 0, again.output
+
+
+def test_generate_refuses_to_mix_provinces(tmp_path):
+    args = ["generate", "--out", str(tmp_path / "p"), "--subscribers", "1000", "--days", "1"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "voice" in text(first)
+    second = runner.invoke(app, args)
+    assert second.exit_code == 2
+    assert "already holds a province" in text(second) and "--overwrite" in text(second)
+    assert runner.invoke(app, [*args, "--overwrite"]).exit_code == 0
+
+
+def test_generate_rejects_too_small_a_province(tmp_path):
+    result = runner.invoke(app, ["generate", "--out", str(tmp_path), "--subscribers", "10"])
+    assert result.exit_code == 2
+    assert "1000" in text(result)

@@ -4,8 +4,6 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from telcolens import engine as engines
-from telcolens.profile import usage_profile
 from telcolens.profile.cli import compute_profile
 
 
@@ -19,12 +17,3 @@ def test_profile_equal_on_duckdb_and_spark(province, tmp_path):
     assert duck.num_rows > 1000
     # Same rows in the same order, every value equal (no tolerance: exact types).
     pd.testing.assert_frame_equal(duck.to_pandas(), spark.to_pandas(), check_exact=True)
-
-
-@pytest.mark.spark
-def test_tiny_profile_equal_on_both_engines(tiny_province):
-    frames = [
-        usage_profile(engines.tables(engines.connect(name), tiny_province)).to_pandas()
-        for name in engines.ENGINES
-    ]
-    pd.testing.assert_frame_equal(*frames, check_exact=True)

@@ -11,8 +11,8 @@ from telcolens.schema import SUBSCRIBERS
 from tests.profile._tiny import OFFNET, A, B, C, rows
 
 
-def test_profile_matches_hand_computation(tiny_province):
-    con = engines.connect("duckdb")
+def test_profile_matches_hand_computation(tiny_province, engine):
+    con = engines.connect(engine)
     got = usage_profile(engines.tables(con, tiny_province)).to_pandas().set_index(
         "subscriber_id")
 
@@ -30,12 +30,12 @@ def test_profile_matches_hand_computation(tiny_province):
     assert OFFNET not in got.index
 
 
-def test_profile_runs_with_tables_missing(tmp_path):
+def test_profile_runs_with_tables_missing(tmp_path, engine):
     write_part(tmp_path, SUBSCRIBERS, rows(
         SUBSCRIBERS, subscriber_id=[A], id_card_id=[1], age=[30], city=["Jinan"],
         county=["370102"], activation_date=[date(2020, 1, 1)], sales_outlet=["O1"],
         plan=["P"], customer_type=["individual"]), "p0")
-    con = engines.connect("duckdb")
+    con = engines.connect(engine)
     got = usage_profile(engines.tables(con, tmp_path)).to_pandas()
     assert got.subscriber_id.tolist() == [A]
     assert got.calls_out.tolist() == [0] and got.active_days.tolist() == [0]
