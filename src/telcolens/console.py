@@ -17,7 +17,8 @@ from rich.progress import (
 
 # Results go to standard output; progress and spinners to standard error, so that
 # `telcolens ... > file` keeps only the results.
-console = Console()
+# soft_wrap: long paths stay whole on one line, so they can be copied.
+console = Console(soft_wrap=True)
 err_console = Console(stderr=True)
 
 

@@ -9,6 +9,7 @@ both engines, and 64 bits keep collisions negligible at a province's scale
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 import re
@@ -53,6 +54,34 @@ def pseudonymise(value: str, kind: IdentifierKind = "number", *, key: str | None
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+_SHA256_BLOCK = 64
+
+
+def pseudonymise_normalised(
+    values: list[bytes], kind: IdentifierKind = "number", *, key: str | None = None
+) -> np.ndarray:
+    """int64 pseudonyms of identifiers already in :func:`normalise` form, as bytes.
+
+    The same HMAC-SHA256 as :func:`pseudonymise`, spelt out (RFC 2104) with the padded
+    key's inner and outer states hashed once: about twice as fast per value, which
+    matters when millions are hashed (the keyed hash has no vectorised form).
+    """
+    secret = (key or get_settings().pseudonym_key).encode()
+    if len(secret) > _SHA256_BLOCK:
+        secret = hashlib.sha256(secret).digest()
+    secret = secret.ljust(_SHA256_BLOCK, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in secret) + _DOMAIN[kind]).copy
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in secret)).copy
+    out = bytearray()
+    for value in values:
+        h = inner()
+        h.update(value)
+        o = outer()
+        o.update(h.digest())
+        out += o.digest()[:8]
+    return np.frombuffer(bytes(out), dtype=">i8").astype(np.int64)
+
+
 def pseudonymise_many(
     values: Iterable[str] | pa.Array | pa.ChunkedArray,
     kind: IdentifierKind = "number",
@@ -65,11 +94,8 @@ def pseudonymise_many(
         arr = arr.combine_chunks()
     arr = arr.cast(pa.string())
     encoded = pc.dictionary_encode(arr)
-    secret = key or get_settings().pseudonym_key
-    uniques = np.fromiter(
-        (pseudonymise(v, kind, key=secret) for v in encoded.dictionary.to_pylist()),
-        dtype=np.int64,
-        count=len(encoded.dictionary),
+    uniques = pseudonymise_normalised(
+        [normalise(v, kind).encode() for v in encoded.dictionary.to_pylist()], kind, key=key
     )
     return pc.take(pa.array(uniques, pa.int64()), encoded.indices)
 
