@@ -28,6 +28,13 @@ app = typer.Typer(
 )
 
 DEMO_MARKER = ".telcolens-demo"
+# Ground-truth files worth a line in the generation summary, and how to say them.
+PLANTED = {
+    "fraud_numbers": "fraud numbers",
+    "card_brokers": "card-broker ID cards, outlets and devices",
+    "victims": "victim contacts",
+    "lookalikes": "legitimate look-alikes",
+}
 
 
 def _version(value: bool) -> None:
@@ -84,8 +91,8 @@ def _print_generation(summary: ProvinceSummary) -> None:
     for name, rows in summary.rows.items():
         table.add_row(name, f"{rows:,}")
     console.print(table)
-    planted = ", ".join(f"{rows:,} {name.replace('_', ' ')}" for name, rows in summary.truth.items()
-                        if name not in ("subscribers", "broadband_lines"))
+    planted = ", ".join(f"{summary.truth[name]:,} {label}" for name, label in PLANTED.items()
+                        if name in summary.truth)
     console.print(f"{sum(summary.rows.values()):,} rows in {summary.seconds:.1f} s. "
                   f"Planted (ground truth in {summary.out / 'truth'}): {planted}")
 
