@@ -1,6 +1,6 @@
 """Time the synthetic province generator end to end (including Parquet writing).
 
-    .venv/bin/python benchmarks/bench_generate.py --subscribers 200000 --days 7
+.venv/bin/python benchmarks/bench_generate.py --subscribers 200000 --days 7
 """
 
 from __future__ import annotations
@@ -22,12 +22,20 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         out = args.out or Path(tmp) / "province"
-        s = generate_province(out, subscribers=args.subscribers, days=args.days,
-                              seed=args.seed, progress=False, overwrite=True)
+        s = generate_province(
+            out,
+            subscribers=args.subscribers,
+            days=args.days,
+            seed=args.seed,
+            progress=False,
+            overwrite=True,
+        )
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     voice = s.rows["voice"]
-    print(f"{args.subscribers:,} subscribers x {args.days} days: {sum(s.rows.values()):,} rows "
-          f"({voice:,} voice) in {s.seconds:.1f} s")
+    print(
+        f"{args.subscribers:,} subscribers x {args.days} days: {sum(s.rows.values()):,} rows "
+        f"({voice:,} voice) in {s.seconds:.1f} s"
+    )
     print(f"voice CDR rows/s: {voice / s.seconds:,.0f}; peak RSS {peak_gb:.2f} GB")
     for name, rows in s.rows.items():
         print(f"  {name:18} {rows:>12,}")

@@ -64,8 +64,9 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", default=",".join(RUNS), help=f"comma-separated from {RUNS}")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="repeats of the DuckDB runs (Spark runs once)")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="repeats of the DuckDB runs (Spark runs once)"
+    )
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--run-one", choices=RUNS, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -92,16 +93,22 @@ def main() -> None:
             if kind == "ibis-spark" and i > 0:
                 continue  # one Spark run: minutes each, and not the ratio we track
             outputs[kind] = tmp / f"{kind}-{i}.parquet"
-            m = measure([__file__, "--run-one", kind, "--data", str(args.data),
-                         "--out", str(outputs[kind])])
+            m = measure(
+                [__file__, "--run-one", kind, "--data", str(args.data), "--out", str(outputs[kind])]
+            )
             times[kind].append(json.loads(m.stdout.strip().splitlines()[-1])["seconds"])
             peaks[kind].append(m.peak_rss_bytes)
-            print(f"  {kind} run {i + 1}: {times[kind][-1]:.1f} s, "
-                  f"peak {peaks[kind][-1] / 2**30:.2f} GiB")
+            print(
+                f"  {kind} run {i + 1}: {times[kind][-1]:.1f} s, "
+                f"peak {peaks[kind][-1] / 2**30:.2f} GiB"
+            )
     for kind in kinds:
         median = statistics.median(times[kind])
-        results[kind] = {"seconds": median, "peak_gib": max(peaks[kind]) / 2**30,
-                         "rows_per_s": rows / median}
+        results[kind] = {
+            "seconds": median,
+            "peak_gib": max(peaks[kind]) / 2**30,
+            "rows_per_s": rows / median,
+        }
     _check_equal(outputs)
     _report(results, rows)
     if args.json:
@@ -123,8 +130,10 @@ def _report(results: dict[str, dict[str, float]], rows: int) -> None:
     print("|---|---:|---:|---:|---:|")
     for kind, r in results.items():
         ratio = f"{r['seconds'] / base:.2f}x" if base else "n/a"
-        print(f"| {kind} | {r['seconds']:.1f} | {r['rows_per_s']:,.0f} | {ratio} | "
-              f"{r['peak_gib']:.2f} GiB |")
+        print(
+            f"| {kind} | {r['seconds']:.1f} | {r['rows_per_s']:,.0f} | {ratio} | "
+            f"{r['peak_gib']:.2f} GiB |"
+        )
 
 
 if __name__ == "__main__":

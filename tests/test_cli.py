@@ -39,15 +39,26 @@ def test_profile_command_writes_one_row_per_subscriber(tmp_path):
 
 def test_profile_command_rejects_unknown_engine(tmp_path):
     data = make_tiny_province(tmp_path / "data")
-    result = runner.invoke(app, ["profile", "--data", str(data), "--out",
-                                 str(tmp_path / "p.parquet"), "--engine", "oracle"])
+    result = runner.invoke(
+        app,
+        [
+            "profile",
+            "--data",
+            str(data),
+            "--out",
+            str(tmp_path / "p.parquet"),
+            "--engine",
+            "oracle",
+        ],
+    )
     assert result.exit_code == 2
     assert "choose one of duckdb, spark" in text(result)
 
 
 def test_profile_command_rejects_missing_data_dir(tmp_path):
-    result = runner.invoke(app, ["profile", "--data", str(tmp_path / "nope"), "--out",
-                                 str(tmp_path / "p.parquet")])
+    result = runner.invoke(
+        app, ["profile", "--data", str(tmp_path / "nope"), "--out", str(tmp_path / "p.parquet")]
+    )
     assert result.exit_code == 2
     assert "does not exist" in text(result)
 
@@ -89,8 +100,9 @@ def test_ingest_command_reports_and_refuses_bad_files(tmp_path):
 
 def test_demo_runs_end_to_end_and_says_where_outputs_are(tmp_path):
     out = tmp_path / "demo"
-    result = runner.invoke(app, ["demo", "--out", str(out), "--subscribers", "2000",
-                                 "--days", "1", "--seed", "3"])
+    result = runner.invoke(
+        app, ["demo", "--out", str(out), "--subscribers", "2000", "--days", "1", "--seed", "3"]
+    )
     assert result.exit_code == 0, result.output
     said = text(result)
     assert "Usage profile" in said and "subscribers profiled 2,000" in said
@@ -98,8 +110,7 @@ def test_demo_runs_end_to_end_and_says_where_outputs_are(tmp_path):
     assert "output:" in said and "profile.parquet" in said
     assert pq.read_table(out / "results" / "profile.parquet").num_rows == 2000
     # A second run replaces its own folder instead of refusing it.
-    again = runner.invoke(app, ["demo", "--out", str(out), "--subscribers", "2000",
-                                "--days", "1"])
+    again = runner.invoke(app, ["demo", "--out", str(out), "--subscribers", "2000", "--days", "1"])
     assert again.exit_code == 0, again.output
 
 

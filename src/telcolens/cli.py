@@ -46,8 +46,10 @@ def _version(value: bool) -> None:
 @app.callback()
 def main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail.")] = False,
-    version: Annotated[bool | None, typer.Option("--version", callback=_version,
-                                                 is_eager=True, help="Print the version.")] = None,
+    version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = None,
 ) -> None:
     """Operations intelligence for a telecom operator."""
     logging.basicConfig(
@@ -66,8 +68,9 @@ def _fail(message: str) -> typer.Exit:
 
 @app.command()
 def generate(
-    out: Annotated[Path, typer.Option(help="Directory to write the province into.",
-                                      file_okay=False)],
+    out: Annotated[
+        Path, typer.Option(help="Directory to write the province into.", file_okay=False)
+    ],
     subscribers: Annotated[int, typer.Option(min=1000, help="Number of subscribers.")] = 20_000,
     days: Annotated[int, typer.Option(min=1, help="Days of records.")] = 3,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 7,
@@ -77,8 +80,9 @@ def generate(
     from telcolens.simulate import generate_province
 
     try:
-        summary = generate_province(out, subscribers=subscribers, days=days, seed=seed,
-                                    overwrite=overwrite)
+        summary = generate_province(
+            out, subscribers=subscribers, days=days, seed=seed, overwrite=overwrite
+        )
     except ValueError as exc:
         raise _fail(str(exc)) from None
     _print_generation(summary)
@@ -91,16 +95,22 @@ def _print_generation(summary: ProvinceSummary) -> None:
     for name, rows in summary.rows.items():
         table.add_row(name, f"{rows:,}")
     console.print(table)
-    planted = ", ".join(f"{summary.truth[name]:,} {label}" for name, label in PLANTED.items()
-                        if name in summary.truth)
-    console.print(f"{sum(summary.rows.values()):,} rows in {summary.seconds:.1f} s. "
-                  f"Planted (ground truth in {summary.out / 'truth'}): {planted}")
+    planted = ", ".join(
+        f"{summary.truth[name]:,} {label}"
+        for name, label in PLANTED.items()
+        if name in summary.truth
+    )
+    console.print(
+        f"{sum(summary.rows.values()):,} rows in {summary.seconds:.1f} s. "
+        f"Planted (ground truth in {summary.out / 'truth'}): {planted}"
+    )
 
 
 @app.command()
 def ingest(
-    data: Annotated[Path, typer.Option(help="Data directory to ingest into (created if new).",
-                                       file_okay=False)],
+    data: Annotated[
+        Path, typer.Option(help="Data directory to ingest into (created if new).", file_okay=False)
+    ],
     table: Annotated[str, typer.Option(help="Table the files hold (see `telcolens tables`).")],
     files: Annotated[list[Path], typer.Argument(help="CSV or Parquet files.")],
     dry_run: Annotated[bool, typer.Option(help="Validate only; write nothing.")] = False,
@@ -133,8 +143,12 @@ def tables(
         print(render_markdown(TABLES), end="")
         return
     for spec in TABLES.values():
-        grid = RichTable(title=f"{spec.name} ({spec.domain})", caption=spec.description,
-                         show_edge=False, title_justify="left")
+        grid = RichTable(
+            title=f"{spec.name} ({spec.domain})",
+            caption=spec.description,
+            show_edge=False,
+            title_justify="left",
+        )
         for heading in ("column", "type", "input name", "meaning"):
             grid.add_column(heading)
         for col in spec.columns:
@@ -144,8 +158,9 @@ def tables(
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option(help="Directory for the demo province and outputs.",
-                                      file_okay=False)] = Path("telcolens-demo"),
+    out: Annotated[
+        Path, typer.Option(help="Directory for the demo province and outputs.", file_okay=False)
+    ] = Path("telcolens-demo"),
     subscribers: Annotated[int, typer.Option(min=1000, help="Subscribers to generate.")] = 20_000,
     days: Annotated[int, typer.Option(min=1, help="Days of records.")] = 3,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
@@ -158,27 +173,34 @@ def demo(
     started = time.perf_counter()
     data_dir, results_dir = out / "province", out / "results"
     _claim_demo_dir(out)
-    summary = generate_province(data_dir, subscribers=subscribers, days=days, seed=seed,
-                                overwrite=True)
+    summary = generate_province(
+        data_dir, subscribers=subscribers, days=days, seed=seed, overwrite=True
+    )
     _print_generation(summary)
     con = engines.connect(engine)
-    ctx = DemoContext(data_dir=data_dir, out_dir=results_dir, engine=engine, con=con,
-                      tables=engines.tables(con, data_dir))
+    ctx = DemoContext(
+        data_dir=data_dir,
+        out_dir=results_dir,
+        engine=engine,
+        con=con,
+        tables=engines.tables(con, data_dir),
+    )
     results_dir.mkdir(parents=True, exist_ok=True)
     for cap in capabilities():
         if cap.run_demo is None:
             continue
         with err_console.status(f"Running {cap.title} on {engine}"):
             result = cap.run_demo(ctx)
-        grid = RichTable(title=cap.title, show_header=False, show_edge=False,
-                         title_justify="left")
+        grid = RichTable(title=cap.title, show_header=False, show_edge=False, title_justify="left")
         for label, value in result.summary:
             grid.add_row(label, value)
         console.print(grid)
         for path in result.outputs:
             console.print(f"  output: {path}")
-    console.print(f"\nDemo finished in {time.perf_counter() - started:.0f} s. "
-                  f"Province: {data_dir}  Results: {results_dir}")
+    console.print(
+        f"\nDemo finished in {time.perf_counter() - started:.0f} s. "
+        f"Province: {data_dir}  Results: {results_dir}"
+    )
 
 
 def _claim_demo_dir(out: Path) -> None:

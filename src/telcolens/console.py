@@ -25,8 +25,14 @@ err_console = Console(stderr=True)
 def progress_bar(*, disable: bool = False) -> Progress:
     """A progress bar for work counted in steps (days, files, chunks)."""
     return Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=err_console, disable=disable, transient=False,
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=disable,
+        transient=False,
     )
 
 

@@ -69,7 +69,9 @@ def write_part(
     tmp = folder / f".{name}.{uuid.uuid4().hex}.tmp"
     try:
         pq.write_table(
-            conform(table, data), tmp, compression=PARQUET_COMPRESSION,
+            conform(table, data),
+            tmp,
+            compression=PARQUET_COMPRESSION,
             row_group_size=row_group_size,
             # Dictionary pages pay off for low-cardinality text (city, direction, app),
             # not for pseudonyms and timestamps, where they only cost write time.

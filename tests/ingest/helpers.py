@@ -18,8 +18,13 @@ RAW_CALLER, RAW_CALLEE, RAW_IMEI = "13812345678", "13987654321", "35693803564380
 def voice_row(**changes: str) -> str:
     """One good voice CSV line, with some fields replaced."""
     fields = {
-        "caller": RAW_CALLER, "callee": RAW_CALLEE, "start_time": "2024-01-01 10:00:00",
-        "duration_s": "30", "direction": "MO", "cell_id": "1001", "imei": RAW_IMEI,
+        "caller": RAW_CALLER,
+        "callee": RAW_CALLEE,
+        "start_time": "2024-01-01 10:00:00",
+        "duration_s": "30",
+        "direction": "MO",
+        "cell_id": "1001",
+        "imei": RAW_IMEI,
     }
     fields.update(changes)
     return ",".join(fields.values())
@@ -43,8 +48,9 @@ def voice_input_table(rows: int = 3) -> pa.Table:
         {
             "caller": [RAW_CALLER] * rows,
             "callee": [RAW_CALLEE] * rows,
-            "start_time": pa.array([1_704_103_200_000_000 + i for i in range(rows)],
-                                   pa.timestamp("us")),
+            "start_time": pa.array(
+                [1_704_103_200_000_000 + i for i in range(rows)], pa.timestamp("us")
+            ),
             "duration_s": pa.array([30] * rows, pa.int32()),
             "direction": ["MT"] * rows,
             "cell_id": pa.array([1001] * rows, pa.int64()),

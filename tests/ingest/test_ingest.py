@@ -52,7 +52,9 @@ def test_csv_round_trip_pseudonymises_and_types_every_column(tmp_path: Path) -> 
     assert stored["imei_id"].to_pylist() == [pseudonymise(RAW_IMEI, "imei"), None]
     assert stored["cell_id"].to_pylist() == [1001, None]
     assert [t.isoformat() for t in stored["start_time"].to_pylist()] == [
-        "2024-01-01T10:00:00", "2024-01-01T10:05:30"]
+        "2024-01-01T10:00:00",
+        "2024-01-01T10:05:30",
+    ]
 
 
 def test_no_raw_identifier_reaches_the_store(tmp_path: Path) -> None:
@@ -98,7 +100,8 @@ def test_rerun_is_reported_and_changes_nothing(tmp_path: Path) -> None:
     again = ingest_files(data, "voice", [path], progress=False)
     assert tree_digest(data) == before
     assert [(f.status, f.rows, f.sha256) for f in again.files] == [
-        ("already ingested", 3, first.files[0].sha256)]
+        ("already ingested", 3, first.files[0].sha256)
+    ]
 
 
 def test_same_content_under_another_name_is_skipped(tmp_path: Path) -> None:
@@ -241,11 +244,17 @@ def test_concurrent_ingests_of_one_file_store_it_once(tmp_path):
 
     src = good_voice_csv(tmp_path / "voice.csv", rows=2000)
     data = tmp_path / "data"
-    code = ("import sys; from pathlib import Path; from telcolens.ingest import ingest_files; "
-            "r = ingest_files(Path(sys.argv[1]), 'voice', [Path(sys.argv[2])], progress=False); "
-            "print(r.files[0].status)")
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(data), str(src)],
-                              stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    code = (
+        "import sys; from pathlib import Path; from telcolens.ingest import ingest_files; "
+        "r = ingest_files(Path(sys.argv[1]), 'voice', [Path(sys.argv[2])], progress=False); "
+        "print(r.files[0].status)"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(data), str(src)], stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
     statuses = sorted(p.communicate()[0].strip() for p in procs)
     assert statuses == ["already ingested", "ingested"]
     assert len(list((data / "voice").glob("*.parquet"))) == 1

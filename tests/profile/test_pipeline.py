@@ -13,8 +13,7 @@ from tests.profile._tiny import OFFNET, A, B, C, rows
 
 def test_profile_matches_hand_computation(tiny_province, engine):
     con = engines.connect(engine)
-    got = usage_profile(engines.tables(con, tiny_province)).to_pandas().set_index(
-        "subscriber_id")
+    got = usage_profile(engines.tables(con, tiny_province)).to_pandas().set_index("subscriber_id")
 
     a, b, c = got.loc[A], got.loc[B], got.loc[C]
     assert (a.calls_out, a.calls_in, a.distinct_callees) == (3, 0, 2)
@@ -31,10 +30,23 @@ def test_profile_matches_hand_computation(tiny_province, engine):
 
 
 def test_profile_runs_with_tables_missing(tmp_path, engine):
-    write_part(tmp_path, SUBSCRIBERS, rows(
-        SUBSCRIBERS, subscriber_id=[A], id_card_id=[1], age=[30], city=["Jinan"],
-        county=["370102"], activation_date=[date(2020, 1, 1)], sales_outlet=["O1"],
-        plan=["P"], customer_type=["individual"]), "p0")
+    write_part(
+        tmp_path,
+        SUBSCRIBERS,
+        rows(
+            SUBSCRIBERS,
+            subscriber_id=[A],
+            id_card_id=[1],
+            age=[30],
+            city=["Jinan"],
+            county=["370102"],
+            activation_date=[date(2020, 1, 1)],
+            sales_outlet=["O1"],
+            plan=["P"],
+            customer_type=["individual"],
+        ),
+        "p0",
+    )
     con = engines.connect(engine)
     got = usage_profile(engines.tables(con, tmp_path)).to_pandas()
     assert got.subscriber_id.tolist() == [A]

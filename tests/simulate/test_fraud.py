@@ -61,8 +61,8 @@ def test_fraud_numbers_recent_or_silent(province):
     start = np.datetime64("2026-11-02")
     age_days = (start - subs.activation_date.astype("datetime64[ns]")).dt.days
     fraud_age = age_days[fn.subscriber_id]
-    assert (fraud_age < 60).mean() > 0.3        # recently activated
-    assert (fraud_age > 80).any()               # some old silent SIMs that woke up
+    assert (fraud_age < 60).mean() > 0.3  # recently activated
+    assert (fraud_age > 80).any()  # some old silent SIMs that woke up
     assert fraud_age.median() < age_days.median()
     assert fn.broker_id_card_id.notna().mean() > 0.5  # most came from brokers
 
@@ -76,8 +76,10 @@ def test_victims_older_and_answered_fraud_calls(province):
     voice = table(province, "voice")
     answered = voice[(voice.duration_s > 0)]
     pairs = set(zip(answered.caller, answered.callee, strict=True))
-    seen = [(f, v) in pairs or (v, f) in pairs
-            for v, f in zip(victims.subscriber_id, victims.fraud_subscriber_id, strict=True)]
+    seen = [
+        (f, v) in pairs or (v, f) in pairs
+        for v, f in zip(victims.subscriber_id, victims.fraud_subscriber_id, strict=True)
+    ]
     assert np.mean(seen) > 0.9  # all answered; a lost record may hide one
 
 

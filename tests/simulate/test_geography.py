@@ -22,5 +22,7 @@ def test_cells_cover_every_county_and_scale_with_subscribers():
     # Cells lie near their city: within ~1 degree of its centre.
     lat = np.array([c[2] for c in CITIES])[big.county_city[big.cell_county]]
     assert np.abs(big.cell_lat - lat).max() < 1.2
-    assert all(code.startswith(str(CITIES[c][1]))
-               for code, c in zip(big.county_code, big.county_city, strict=True))
+    assert all(
+        code.startswith(str(CITIES[c][1]))
+        for code, c in zip(big.county_code, big.county_city, strict=True)
+    )

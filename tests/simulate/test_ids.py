@@ -29,8 +29,10 @@ def test_id_card_check_digit_and_imei_luhn():
     for card in _ids.id_cards(rng, np.array(["371301"] * 20), rng.integers(1940, 2005, 20)):
         digits = [int(c) for c in card[:17].decode()]
         weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-        assert "10X98765432"[sum(d * w for d, w in zip(digits, weights, strict=True)) % 11] \
+        assert (
+            "10X98765432"[sum(d * w for d, w in zip(digits, weights, strict=True)) % 11]
             == card.decode()[17]
+        )
     imeis, tacs = _ids.imeis(rng, 200)
     assert len(set(imeis.tolist())) == 200
     for imei, tac in zip(imeis, tacs, strict=True):

@@ -25,13 +25,14 @@ def test_every_table_written_with_its_schema(province, name):
 
 
 def test_daily_tables_have_one_part_per_day(province):
-    assert [f.name for f in part_files(province, "voice")] == ["day-000.parquet",
-                                                               "day-001.parquet"]
+    assert [f.name for f in part_files(province, "voice")] == ["day-000.parquet", "day-001.parquet"]
 
 
 def test_same_seed_same_data_other_seed_differs(tmp_path):
-    runs = [generate_province(tmp_path / str(i), subscribers=1000, days=1, seed=s,
-                              progress=False) for i, s in enumerate((5, 5, 6))]
+    runs = [
+        generate_province(tmp_path / str(i), subscribers=1000, days=1, seed=s, progress=False)
+        for i, s in enumerate((5, 5, 6))
+    ]
     for name in TABLES:
         a, b = (read_table(r.out, name) for r in runs[:2])
         assert a.equals(b), name
@@ -109,10 +110,16 @@ def test_calls_are_daytime_and_signalling_adds_location(province):
 def test_commuters_seen_at_work_on_weekdays(province):
     loc = table(province, "location_events")
     loc = loc[loc.event_type == "periodic_update"]
-    night = loc[loc.event_time.dt.hour < 6].groupby("subscriber_id").cell_id.agg(
-        lambda c: c.mode().iloc[0])
-    office = loc[loc.event_time.dt.hour.between(10, 16)].groupby("subscriber_id").cell_id.agg(
-        lambda c: c.mode().iloc[0])
+    night = (
+        loc[loc.event_time.dt.hour < 6]
+        .groupby("subscriber_id")
+        .cell_id.agg(lambda c: c.mode().iloc[0])
+    )
+    office = (
+        loc[loc.event_time.dt.hour.between(10, 16)]
+        .groupby("subscriber_id")
+        .cell_id.agg(lambda c: c.mode().iloc[0])
+    )
     both = night.to_frame("night").join(office.to_frame("office"), how="inner")
     assert 0.2 < (both.night != both.office).mean() < 0.9
 
@@ -132,8 +139,9 @@ def test_broadband_kpi_hourly_with_planted_conditions(province):
     lines = truth(province, "broadband_lines")
     per_line = kpi.groupby("line_id").size()
     assert 46 <= per_line.median() <= 48  # two days, hourly, a sample lost now and then
-    rx = kpi.groupby("line_id").optical_rx_dbm.mean().to_frame("rx").join(
-        lines.set_index("line_id"))
+    rx = (
+        kpi.groupby("line_id").optical_rx_dbm.mean().to_frame("rx").join(lines.set_index("line_id"))
+    )
     weak = rx[rx.condition == "weak_optical"].rx
     healthy = rx[rx.condition == "healthy"].rx
     assert weak.median() < healthy.median() - 4

@@ -94,11 +94,14 @@ def _cast(arr: pa.Array, column: Column) -> tuple[pa.Array, Problem | None]:
         return arr, None
     if not _castable(arr.type, target):
         return pa.array([], target), Problem(
-            None, f"the column has type {arr.type}, which cannot be read as {target}")
+            None, f"the column has type {arr.type}, which cannot be read as {target}"
+        )
     if pa.types.is_timestamp(arr.type) and arr.type.tz is not None:
         return pa.array([], target), Problem(
-            None, f"timestamps carry time zone {arr.type.tz!r}; expected naive China Standard "
-                  "Time (no zone)")
+            None,
+            f"timestamps carry time zone {arr.type.tz!r}; expected naive China Standard "
+            "Time (no zone)",
+        )
     family = _family(target)
     bad_format = None
     if pa.types.is_string(arr.type) and family is not None:
@@ -181,8 +184,9 @@ def _constraints(arr: pa.Array, column: Column) -> list[Problem]:
         above = _first(pc.fill_null(pc.greater(arr, column.maximum), False))
         if above is not None:
             value = show(arr[above].as_py(), column)
-            problems.append(Problem(above, f"value {value} above maximum (must be <= "
-                                           f"{column.maximum:g})"))
+            problems.append(
+                Problem(above, f"value {value} above maximum (must be <= {column.maximum:g})")
+            )
     if column.allowed is not None:
         valid = pc.is_in(arr, value_set=pa.array(column.allowed, arr.type))
         other = _first(pc.and_(pc.invert(valid), pc.is_valid(arr)))

@@ -94,12 +94,14 @@ class CsvSource:
                     stream,
                     read_options=pacsv.ReadOptions(block_size=_BLOCK_SIZE),
                     parse_options=pacsv.ParseOptions(
-                        newlines_in_values=False, ignore_empty_lines=False,
+                        newlines_in_values=False,
+                        ignore_empty_lines=False,
                         invalid_row_handler=remember,
                     ),
                     convert_options=pacsv.ConvertOptions(
                         column_types={name: pa.string() for name in self.names},
-                        null_values=[""], strings_can_be_null=True,
+                        null_values=[""],
+                        strings_can_be_null=True,
                     ),
                 )
                 for batch in reader:

@@ -26,8 +26,11 @@ def open_source(path: Path) -> Source:
     name = path.name.lower()
     fmt = next((f for f in FORMATS if name.endswith(f)), None)
     if fmt is None:
-        raise IngestError(path, f"unsupported file type {''.join(path.suffixes) or '(none)'!r}; "
-                                f"expected one of {', '.join(FORMATS)}")
+        raise IngestError(
+            path,
+            f"unsupported file type {''.join(path.suffixes) or '(none)'!r}; "
+            f"expected one of {', '.join(FORMATS)}",
+        )
     if not path.exists():
         raise IngestError(path, "file not found")
     if not path.is_file():
@@ -42,23 +45,38 @@ def check_columns(source: Source, table: Table) -> None:
     header_row = 1 if isinstance(source, CsvSource) else None
     duplicated = [n for n, count in Counter(source.names).items() if count > 1]
     if duplicated:
-        raise IngestError(source.path, f"column(s) appear more than once: {_names(duplicated)}",
-                          row=header_row, column=duplicated[0])
+        raise IngestError(
+            source.path,
+            f"column(s) appear more than once: {_names(duplicated)}",
+            row=header_row,
+            column=duplicated[0],
+        )
     expected = table.input_schema().names
     missing = [n for n in expected if n not in source.names]
     extra = [n for n in source.names if n not in expected]
     if missing:
-        raise IngestError(source.path, f"missing column(s) {_names(missing)} for table "
-                                       f"{table.name!r} (expected: {_names(expected)})",
-                          row=header_row, column=missing[0])
+        raise IngestError(
+            source.path,
+            f"missing column(s) {_names(missing)} for table "
+            f"{table.name!r} (expected: {_names(expected)})",
+            row=header_row,
+            column=missing[0],
+        )
     if extra:
-        raise IngestError(source.path, f"unexpected column(s) {_names(extra)} for table "
-                                       f"{table.name!r} (expected exactly: {_names(expected)})",
-                          row=header_row, column=extra[0])
+        raise IngestError(
+            source.path,
+            f"unexpected column(s) {_names(extra)} for table "
+            f"{table.name!r} (expected exactly: {_names(expected)})",
+            row=header_row,
+            column=extra[0],
+        )
 
 
 def checked_batches(
-    path: Path, table: Table, *, on_open: Callable[[int], None] = lambda total: None,
+    path: Path,
+    table: Table,
+    *,
+    on_open: Callable[[int], None] = lambda total: None,
     advance: Callable[[int], None] = lambda n: None,
 ) -> Iterator[pa.RecordBatch]:
     """The rows of ``path`` converted to the table's input types, checked batch by batch.
@@ -75,12 +93,17 @@ def checked_batches(
         yield _convert_batch(source, table, first_row, batch)
         rows += batch.num_rows
     if rows == 0:
-        raise IngestError(path, "no data rows (the file has a header only)"
-                          if isinstance(source, CsvSource) else "no data rows")
+        raise IngestError(
+            path,
+            "no data rows (the file has a header only)"
+            if isinstance(source, CsvSource)
+            else "no data rows",
+        )
 
 
-def _convert_batch(source: Source, table: Table, first_row: int, batch: pa.RecordBatch
-                   ) -> pa.RecordBatch:
+def _convert_batch(
+    source: Source, table: Table, first_row: int, batch: pa.RecordBatch
+) -> pa.RecordBatch:
     arrays, problems = [], []
     for column in table.columns:
         converted, problem = convert(batch.column(column.input_name), column)
@@ -93,8 +116,9 @@ def _convert_batch(source: Source, table: Table, first_row: int, batch: pa.Recor
     if problems:
         problem, column = min(problems, key=lambda item: _order(item[0]))
         row = None if problem.index is None else first_row + problem.index
-        raise IngestError(source.path, problem.reason, row=row, column=column,
-                          row_label=source.row_label)
+        raise IngestError(
+            source.path, problem.reason, row=row, column=column, row_label=source.row_label
+        )
     return pa.RecordBatch.from_arrays(arrays, schema=table.input_schema())
 
 
@@ -129,7 +153,8 @@ def pseudonymise(data: pa.Table, table: Table) -> pa.Table:
     """Input-named, raw-identifier rows as the stored table: identifiers hashed, names stored."""
     arrays = [
         pa.chunked_array([pseudonymise_many(data[c.input_name], c.pseudonym)])
-        if c.pseudonym else data[c.input_name]
+        if c.pseudonym
+        else data[c.input_name]
         for c in table.columns
     ]
     return pa.Table.from_arrays(arrays, names=table.names)

@@ -46,5 +46,6 @@ class ParquetSource:
                 raise IngestError(
                     self.path,
                     f"corrupt Parquet data at or after this row: {mask(str(exc))}",
-                    row=row, row_label=self.row_label,
+                    row=row,
+                    row_label=self.row_label,
                 ) from None

@@ -23,8 +23,13 @@ class IngestError(ValueError):
     """
 
     def __init__(
-        self, file: Path | str, reason: str, *, row: int | None = None,
-        column: str | None = None, row_label: str = "line",
+        self,
+        file: Path | str,
+        reason: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        row_label: str = "line",
     ) -> None:
         self.file = Path(file)
         self.row = row

@@ -109,7 +109,10 @@ def _read(path: Path, spec: Table, bars: _Bars) -> pa.Table:
 def _log_line(spec: Table, path: Path, sha: str, rows: int) -> dict:
     return {
         "time": datetime.now(UTC).isoformat(timespec="seconds"),
-        "table": spec.name, "file": path.name, "sha256": sha, "rows": rows,
+        "table": spec.name,
+        "file": path.name,
+        "sha256": sha,
+        "rows": rows,
     }
 
 
@@ -134,7 +137,11 @@ class _Bars:
 
 @contextmanager
 def _progress(enabled: bool) -> Iterator[_Bars]:
-    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-               TimeRemainingColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=err_console, disable=not enabled) as progress:
         yield _Bars(progress)

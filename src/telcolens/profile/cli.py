@@ -24,8 +24,14 @@ def compute_profile(data_dir: Path, out: Path, engine: str) -> Path:
 def register_cli(app: typer.Typer) -> None:
     @app.command("profile")
     def profile_command(
-        data: Annotated[Path, typer.Option(help="Data directory (e.g. from `telcolens generate`).",
-                                           exists=True, file_okay=False)],
+        data: Annotated[
+            Path,
+            typer.Option(
+                help="Data directory (e.g. from `telcolens generate`).",
+                exists=True,
+                file_okay=False,
+            ),
+        ],
         out: Annotated[Path, typer.Option(help="Parquet file to write.", dir_okay=False)],
         engine: EngineOption = "duckdb",
     ) -> None:
@@ -37,16 +43,16 @@ def register_cli(app: typer.Typer) -> None:
 
 
 def run_demo(ctx: DemoContext) -> DemoResult:
-    out = engines.write_parquet(
-        ctx.con, usage_profile(ctx.tables), ctx.out_dir / "profile.parquet"
-    )
+    out = engines.write_parquet(ctx.con, usage_profile(ctx.tables), ctx.out_dir / "profile.parquet")
     prof = pq.read_table(out).to_pandas()
     active = prof[prof.active_days > 0]
     return DemoResult(
         summary=[
             ("subscribers profiled", f"{len(prof):,}"),
-            ("calls made per active subscriber per day",
-             f"{(active.calls_out / active.active_days).mean():.1f}"),
+            (
+                "calls made per active subscriber per day",
+                f"{(active.calls_out / active.active_days).mean():.1f}",
+            ),
             ("median distinct cells", f"{active.distinct_cells.median():.0f}"),
             ("seen in 2+ cities", f"{(active.distinct_cities >= 2).mean():.1%}"),
         ],

@@ -18,8 +18,18 @@ from telcolens.schema.voice import VOICE
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
-        SUBSCRIBERS, DEVICES, CELLS, VOICE, SMS, DATA_SESSIONS, LOCATION_EVENTS,
-        BROADBAND_LINES, BROADBAND_KPI, NETWORK_ELEMENTS, LINKS, ALARMS,
+        SUBSCRIBERS,
+        DEVICES,
+        CELLS,
+        VOICE,
+        SMS,
+        DATA_SESSIONS,
+        LOCATION_EVENTS,
+        BROADBAND_LINES,
+        BROADBAND_KPI,
+        NETWORK_ELEMENTS,
+        LINKS,
+        ALARMS,
     )
 }
 
@@ -33,7 +43,22 @@ def get_table(name: str) -> Table:
 
 
 __all__ = [
-    "ALARMS", "BROADBAND_KPI", "BROADBAND_LINES", "CELLS", "DATA_SESSIONS", "DATE", "DEVICES",
-    "LINKS", "LOCATION_EVENTS", "NETWORK_ELEMENTS", "SMS", "SUBSCRIBERS", "TABLES", "TIMESTAMP",
-    "VOICE", "Column", "Table", "get_table",
+    "ALARMS",
+    "BROADBAND_KPI",
+    "BROADBAND_LINES",
+    "CELLS",
+    "DATA_SESSIONS",
+    "DATE",
+    "DEVICES",
+    "LINKS",
+    "LOCATION_EVENTS",
+    "NETWORK_ELEMENTS",
+    "SMS",
+    "SUBSCRIBERS",
+    "TABLES",
+    "TIMESTAMP",
+    "VOICE",
+    "Column",
+    "Table",
+    "get_table",
 ]

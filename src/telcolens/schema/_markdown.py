@@ -51,9 +51,11 @@ def _table_markdown(table: Table) -> str:
         head, rule = head + " TR-181 parameter |", rule + "---|"
     lines += [head, rule]
     for c in table.columns:
-        row = (f"| `{c.name}` | {c.dtype} | {'yes' if c.nullable else 'no'} | "
-               f"`{c.input_name}`{' (text, pseudonymised)' if c.pseudonym else ''} | "
-               f"{_constraint(c)} | {c.description} |")
+        row = (
+            f"| `{c.name}` | {c.dtype} | {'yes' if c.nullable else 'no'} | "
+            f"`{c.input_name}`{' (text, pseudonymised)' if c.pseudonym else ''} | "
+            f"{_constraint(c)} | {c.description} |"
+        )
         if has_tr181:
             row += f" {f'`{c.tr181}`' if c.tr181 else ''} |"
         lines.append(row)

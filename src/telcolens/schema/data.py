@@ -12,8 +12,13 @@ DATA_SESSIONS = Table(
     description="Data sessions summarised per subscriber, application class and cell.",
     key=("subscriber_id", "start_time", "app"),
     columns=(
-        Column("subscriber_id", pa.int64(), "Pseudonym of the number.",
-               pseudonym="number", source_name="msisdn"),
+        Column(
+            "subscriber_id",
+            pa.int64(),
+            "Pseudonym of the number.",
+            pseudonym="number",
+            source_name="msisdn",
+        ),
         Column("start_time", TIMESTAMP, "Session start (China Standard Time)."),
         Column("duration_s", pa.int32(), "Session length.", minimum=0, maximum=86_400, unit="s"),
         Column("app", pa.string(), "Application class from DPI.", allowed=APPS),

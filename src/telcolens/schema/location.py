@@ -17,8 +17,13 @@ LOCATION_EVENTS = Table(
     ),
     key=("subscriber_id", "event_time", "cell_id"),
     columns=(
-        Column("subscriber_id", pa.int64(), "Pseudonym of the number.",
-               pseudonym="number", source_name="msisdn"),
+        Column(
+            "subscriber_id",
+            pa.int64(),
+            "Pseudonym of the number.",
+            pseudonym="number",
+            source_name="msisdn",
+        ),
         Column("event_time", TIMESTAMP, "When the network saw the phone (China Standard Time)."),
         Column("cell_id", pa.int64(), "Cell the phone was in."),
         Column("event_type", pa.string(), "What produced the record.", allowed=EVENT_TYPES),

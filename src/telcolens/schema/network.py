@@ -4,8 +4,15 @@ import pyarrow as pa
 
 from telcolens.schema._table import TIMESTAMP, Column, Table
 
-NE_TYPES = ("core_router", "aggregation_switch", "access_switch", "olt", "enodeb", "gnodeb",
-            "power_unit")
+NE_TYPES = (
+    "core_router",
+    "aggregation_switch",
+    "access_switch",
+    "olt",
+    "enodeb",
+    "gnodeb",
+    "power_unit",
+)
 SEVERITIES = ("critical", "major", "minor", "warning", "indeterminate")
 
 NETWORK_ELEMENTS = Table(
@@ -33,10 +40,13 @@ LINKS = Table(
         Column("link_id", pa.string(), "Link identifier."),
         Column("a_ne_id", pa.string(), "Upstream element."),
         Column("b_ne_id", pa.string(), "Downstream element."),
-        Column("link_type", pa.string(), "Medium or dependency.",
-               allowed=("fibre", "microwave", "power")),
-        Column("capacity_gbps", pa.float64(), "Capacity.", nullable=True, minimum=0,
-               unit="Gbit/s"),
+        Column(
+            "link_type",
+            pa.string(),
+            "Medium or dependency.",
+            allowed=("fibre", "microwave", "power"),
+        ),
+        Column("capacity_gbps", pa.float64(), "Capacity.", nullable=True, minimum=0, unit="Gbit/s"),
     ),
 )
 
@@ -53,7 +63,11 @@ ALARMS = Table(
         Column("raised_at", TIMESTAMP, "When it was raised (China Standard Time)."),
         Column("cleared_at", TIMESTAMP, "When it cleared; empty while active.", nullable=True),
         Column("text", pa.string(), "Free text from the source.", nullable=True),
-        Column("source", pa.string(), "Where it came from.",
-               allowed=("snmp", "syslog", "ves", "csv", "simulated")),
+        Column(
+            "source",
+            pa.string(),
+            "Where it came from.",
+            allowed=("snmp", "syslog", "ves", "csv", "simulated"),
+        ),
     ),
 )

@@ -14,8 +14,7 @@ SMS = Table(
     key=("sender", "recipient", "send_time", "direction"),
     columns=(
         Column("sender", pa.int64(), "Pseudonym of the sending number.", pseudonym="number"),
-        Column("recipient", pa.int64(), "Pseudonym of the receiving number.",
-               pseudonym="number"),
+        Column("recipient", pa.int64(), "Pseudonym of the receiving number.", pseudonym="number"),
         Column("send_time", TIMESTAMP, "Submission time (China Standard Time)."),
         Column("direction", pa.string(), "Which party the record is for.", allowed=("MO", "MT")),
         Column("cell_id", pa.int64(), "Serving cell of the served party.", nullable=True),

@@ -14,12 +14,58 @@ from telcolens.privacy import IdentifierKind, pseudonymise_normalised
 
 # China's mobile number blocks (all operators; ours and other networks draw from the same).
 MOBILE_PREFIXES = np.array(
-    [130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 150, 151, 152, 153, 155, 156, 157,
-     158, 159, 180, 181, 182, 183, 184, 185, 186, 187, 188, 189, 191, 193, 195, 198, 199],
+    [
+        130,
+        131,
+        132,
+        133,
+        134,
+        135,
+        136,
+        137,
+        138,
+        139,
+        150,
+        151,
+        152,
+        153,
+        155,
+        156,
+        157,
+        158,
+        159,
+        180,
+        181,
+        182,
+        183,
+        184,
+        185,
+        186,
+        187,
+        188,
+        189,
+        191,
+        193,
+        195,
+        198,
+        199,
+    ],
 )
 # Type Allocation Codes of common handset models (brand, model) and their shares.
-TACS = np.array(["86769504", "86801804", "86425605", "35391811", "35676211", "86690105",
-                 "86413404", "86887606", "35467011", "86062105"])
+TACS = np.array(
+    [
+        "86769504",
+        "86801804",
+        "86425605",
+        "35391811",
+        "35676211",
+        "86690105",
+        "86413404",
+        "86887606",
+        "35467011",
+        "86062105",
+    ]
+)
 TAC_SHARE = np.array([0.14, 0.12, 0.1, 0.12, 0.1, 0.1, 0.09, 0.09, 0.07, 0.07])
 _ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
 _ID_CHECK = np.frombuffer(b"10X98765432", dtype=np.uint8)
@@ -40,14 +86,16 @@ def mobile_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.permutation(found)[:n].astype("S11")
 
 
-def id_cards(rng: np.random.Generator, county_code: np.ndarray, birth_year: np.ndarray
-             ) -> np.ndarray:
+def id_cards(
+    rng: np.random.Generator, county_code: np.ndarray, birth_year: np.ndarray
+) -> np.ndarray:
     """18-character resident ID numbers: region, birth date, sequence, ISO 7064 check."""
     n = len(county_code)
     month = rng.integers(1, 13, n)
     day = rng.integers(1, 29, n)
-    body = np.char.add(county_code.astype("S6"), (birth_year * 10**4 + month * 100 + day)
-                       .astype("S8"))
+    body = np.char.add(
+        county_code.astype("S6"), (birth_year * 10**4 + month * 100 + day).astype("S8")
+    )
     body = np.char.add(body, np.char.zfill(rng.integers(0, 1000, n).astype("S3"), 3))
     digits = body.view(np.uint8).reshape(n, 17) - ord("0")
     check = _ID_CHECK[(digits.astype(np.int64) @ _ID_WEIGHTS) % 11]

@@ -48,12 +48,14 @@ class Locations:
     @staticmethod
     def _part(pop, geo, rng, sub, t, cell, kind) -> pa.Table:
         keep = rng.random(len(sub)) >= MISSING
-        return pa.table({
-            "subscriber_id": pop.sub_id[sub[keep]],
-            "event_time": pa.array(t[keep], pa.timestamp("us")),
-            "cell_id": geo.cell_id[cell[keep]],
-            "event_type": pa.DictionaryArray.from_arrays(kind[keep].astype(np.int8), _EVENTS),
-        })
+        return pa.table(
+            {
+                "subscriber_id": pop.sub_id[sub[keep]],
+                "event_time": pa.array(t[keep], pa.timestamp("us")),
+                "cell_id": geo.cell_id[cell[keep]],
+                "event_type": pa.DictionaryArray.from_arrays(kind[keep].astype(np.int8), _EVENTS),
+            }
+        )
 
 
 def legs(batch: Batch, pop: Population, geo: Geography, day: Day) -> dict[str, np.ndarray]:
@@ -65,8 +67,12 @@ def legs(batch: Batch, pop: Population, geo: Geography, day: Day) -> dict[str, n
     cell = cell_at(pop, geo, served, t, day)
     keep = day.rng.random(len(row)) >= MISSING
     direction = np.concatenate([np.zeros(len(mo), np.int8), np.ones(len(mt), np.int8)])
-    return {"row": row[keep], "served": served[keep], "cell": cell[keep],
-            "direction": direction[keep]}
+    return {
+        "row": row[keep],
+        "served": served[keep],
+        "cell": cell[keep],
+        "direction": direction[keep],
+    }
 
 
 def _nullable(values: np.ndarray, p: float, rng: np.random.Generator) -> pa.Array:
@@ -76,39 +82,44 @@ def _nullable(values: np.ndarray, p: float, rng: np.random.Generator) -> pa.Arra
 def voice_table(batch: Batch, pop: Population, geo: Geography, day: Day) -> pa.Table:
     lg = legs(batch, pop, geo, day)
     ids, rng, row = pop.number_id, day.rng, lg["row"]
-    return pa.table({
-        "caller": ids[batch.a[row]],
-        "callee": ids[batch.b[row]],
-        "start_time": pa.array(batch.t[row], pa.timestamp("us")),
-        "duration_s": batch.dur[row],
-        "direction": pa.DictionaryArray.from_arrays(lg["direction"], _DIRECTIONS),
-        "cell_id": _nullable(geo.cell_id[lg["cell"]], NULL_CELL, rng),
-        "imei_id": _nullable(pop.device_id[pop.device[lg["served"]]], NULL_IMEI, rng),
-    })
+    return pa.table(
+        {
+            "caller": ids[batch.a[row]],
+            "callee": ids[batch.b[row]],
+            "start_time": pa.array(batch.t[row], pa.timestamp("us")),
+            "duration_s": batch.dur[row],
+            "direction": pa.DictionaryArray.from_arrays(lg["direction"], _DIRECTIONS),
+            "cell_id": _nullable(geo.cell_id[lg["cell"]], NULL_CELL, rng),
+            "imei_id": _nullable(pop.device_id[pop.device[lg["served"]]], NULL_IMEI, rng),
+        }
+    )
 
 
 def sms_table(batch: Batch, pop: Population, geo: Geography, day: Day) -> pa.Table:
     lg = legs(batch, pop, geo, day)
     ids, row = pop.number_id, lg["row"]
-    return pa.table({
-        "sender": ids[batch.a[row]],
-        "recipient": ids[batch.b[row]],
-        "send_time": pa.array(batch.t[row], pa.timestamp("us")),
-        "direction": pa.DictionaryArray.from_arrays(lg["direction"], _DIRECTIONS),
-        "cell_id": _nullable(geo.cell_id[lg["cell"]], NULL_CELL, day.rng),
-    })
+    return pa.table(
+        {
+            "sender": ids[batch.a[row]],
+            "recipient": ids[batch.b[row]],
+            "send_time": pa.array(batch.t[row], pa.timestamp("us")),
+            "direction": pa.DictionaryArray.from_arrays(lg["direction"], _DIRECTIONS),
+            "cell_id": _nullable(geo.cell_id[lg["cell"]], NULL_CELL, day.rng),
+        }
+    )
 
 
-def data_table(s: dict[str, np.ndarray], pop: Population, geo: Geography, day: Day
-               ) -> pa.Table:
+def data_table(s: dict[str, np.ndarray], pop: Population, geo: Geography, day: Day) -> pa.Table:
     cell = cell_at(pop, geo, s["sub"], s["t"], day)
     keep = day.rng.random(len(cell)) >= MISSING
-    return pa.table({
-        "subscriber_id": pop.sub_id[s["sub"][keep]],
-        "start_time": pa.array(s["t"][keep], pa.timestamp("us")),
-        "duration_s": s["dur"][keep],
-        "app": pa.DictionaryArray.from_arrays(s["app"][keep].astype(np.int8), pa.array(APPS)),
-        "bytes_up": s["up"][keep],
-        "bytes_down": s["down"][keep],
-        "cell_id": _nullable(geo.cell_id[cell[keep]], NULL_CELL, day.rng),
-    })
+    return pa.table(
+        {
+            "subscriber_id": pop.sub_id[s["sub"][keep]],
+            "start_time": pa.array(s["t"][keep], pa.timestamp("us")),
+            "duration_s": s["dur"][keep],
+            "app": pa.DictionaryArray.from_arrays(s["app"][keep].astype(np.int8), pa.array(APPS)),
+            "bytes_up": s["up"][keep],
+            "bytes_down": s["down"][keep],
+            "cell_id": _nullable(geo.cell_id[cell[keep]], NULL_CELL, day.rng),
+        }
+    )

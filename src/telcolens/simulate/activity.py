@@ -19,12 +19,13 @@ US_PER_DAY = 24 * US_PER_HOUR
 EPOCH = datetime.date(1970, 1, 1)
 
 # Relative activity per hour of the day.
-WEEKDAY = np.array([1, .5, .3, .2, .2, .4, 1.5, 4, 6, 7, 8, 8, 7, 6, 6.5, 7, 7, 7.5, 8, 8.5,
-                    8, 6, 4, 2])
-WEEKEND = np.array([2, 1, .5, .3, .2, .3, .6, 1.5, 3, 5, 7, 8, 8, 7, 7, 7, 7, 7.5, 8, 9, 9,
-                    8, 6, 3.5])
-DATA = np.array([3, 2, 1, .5, .3, .4, 1.5, 4, 5, 5, 5, 6, 7, 6, 5, 5, 5, 5.5, 6, 7, 8, 9,
-                 8, 6])
+WEEKDAY = np.array(
+    [1, 0.5, 0.3, 0.2, 0.2, 0.4, 1.5, 4, 6, 7, 8, 8, 7, 6, 6.5, 7, 7, 7.5, 8, 8.5, 8, 6, 4, 2]
+)
+WEEKEND = np.array(
+    [2, 1, 0.5, 0.3, 0.2, 0.3, 0.6, 1.5, 3, 5, 7, 8, 8, 7, 7, 7, 7, 7.5, 8, 9, 9, 8, 6, 3.5]
+)
+DATA = np.array([3, 2, 1, 0.5, 0.3, 0.4, 1.5, 4, 5, 5, 5, 6, 7, 6, 5, 5, 5, 5.5, 6, 7, 8, 9, 8, 6])
 ANSWER_RATE = 0.85
 APPS = np.array(["video", "social", "web", "gaming", "maps", "messaging", "payment", "other"])
 APP_SHARE = np.array([0.22, 0.24, 0.14, 0.08, 0.05, 0.17, 0.05, 0.05])
@@ -65,8 +66,9 @@ class Batch:
 
     @staticmethod
     def concat(batches: list[Batch]) -> Batch:
-        return Batch(*(np.concatenate([getattr(x, f) for x in batches])
-                       for f in ("a", "b", "t", "dur")))
+        return Batch(
+            *(np.concatenate([getattr(x, f) for x in batches]) for f in ("a", "b", "t", "dur"))
+        )
 
     def __len__(self) -> int:
         return len(self.a)
@@ -85,8 +87,9 @@ def times_between(day: Day, lo_h: np.ndarray, hi_h: np.ndarray) -> np.ndarray:
     return day.start_us + (h * US_PER_HOUR).astype(np.int64)
 
 
-def durations(rng: np.random.Generator, n: int, median_s: float, answer_rate: float,
-              sigma: float = 1.0) -> np.ndarray:
+def durations(
+    rng: np.random.Generator, n: int, median_s: float, answer_rate: float, sigma: float = 1.0
+) -> np.ndarray:
     """Call durations: lognormal when answered, 0 when not."""
     d = np.clip(rng.lognormal(np.log(median_s), sigma, n), 1, 7200)
     return np.where(rng.random(n) < answer_rate, d, 0).astype(np.int32)
@@ -96,8 +99,9 @@ def active_today(pop: Population, day: Day) -> np.ndarray:
     return (pop.first_day <= day.index) & (day.rng.random(pop.n) < pop.day_prob)
 
 
-def social_calls(pop: Population, contacts: Contacts, day: Day, active: np.ndarray,
-                 scale: float = 1.0) -> Batch:
+def social_calls(
+    pop: Population, contacts: Contacts, day: Day, active: np.ndarray, scale: float = 1.0
+) -> Batch:
     """Calls to friends and family (and some strangers), plus calls in from other networks."""
     rng = day.rng
     factor = (0.85 if day.weekend else 1.0) * scale
@@ -109,8 +113,9 @@ def social_calls(pop: Population, contacts: Contacts, day: Day, active: np.ndarr
     keep = inbound >= 0
     a = np.concatenate([caller, inbound[keep]])
     b = np.concatenate([callee, target[keep]])
-    return Batch(a, b, times(day, len(a), day.hour_profile()),
-                 durations(rng, len(a), 75, ANSWER_RATE))
+    return Batch(
+        a, b, times(day, len(a), day.hour_profile()), durations(rng, len(a), 75, ANSWER_RATE)
+    )
 
 
 OFFNET_CALLS = 0.3
@@ -127,8 +132,13 @@ def _choose_callees(pop, contacts, caller, rng, offnet_share: float) -> np.ndarr
     return np.where(stranger, anyone, out)
 
 
-def strangers(pop: Population, who: np.ndarray, rng: np.random.Generator, local: bool,
-              offnet_share: float = OFFNET_CALLS) -> np.ndarray:
+def strangers(
+    pop: Population,
+    who: np.ndarray,
+    rng: np.random.Generator,
+    local: bool,
+    offnet_share: float = OFFNET_CALLS,
+) -> np.ndarray:
     """Random numbers to call: in ``who``'s county if ``local``, else anywhere."""
     m = len(who)
     if local:
@@ -162,5 +172,4 @@ def data_sessions(pop: Population, day: Day, active: np.ndarray) -> dict[str, np
     down = (rng.lognormal(0, 1.2, m) * APP_MB[app] * 1e6).astype(np.int64)
     up = (down * rng.uniform(0.02, 0.2, m)).astype(np.int64)
     dur = np.clip(rng.lognormal(np.log(300), 1.0, m), 1, 86_400).astype(np.int32)
-    return {"sub": sub, "t": times(day, m, DATA), "dur": dur, "app": app, "up": up,
-            "down": down}
+    return {"sub": sub, "t": times(day, m, DATA), "dur": dur, "app": app, "up": up, "down": down}

@@ -49,31 +49,47 @@ def build_lines(pop: Population, geo: Geography, rng: np.random.Generator) -> Li
     n_olt = np.maximum(1, -(-per_county // LINES_PER_OLT))
     olt_county = np.repeat(np.arange(len(n_olt)), n_olt)
     seq = np.concatenate([np.arange(1, k + 1) for k in n_olt])
-    olt_id = np.char.add(np.char.add(np.char.add("OLT-", geo.county_code[olt_county]), "-"),
-                         np.char.zfill(seq.astype(str), 2))
+    olt_id = np.char.add(
+        np.char.add(np.char.add("OLT-", geo.county_code[olt_county]), "-"),
+        np.char.zfill(seq.astype(str), 2),
+    )
     first_olt = np.concatenate([[0], np.cumsum(n_olt)[:-1]])
     olt = first_olt[county] + (rng.random(n) * n_olt[county]).astype(np.int64)
-    port = np.char.add(np.char.add("0/", rng.integers(1, 17, n).astype(str)),
-                       np.char.add("/", rng.integers(0, 16, n).astype(str)))
+    port = np.char.add(
+        np.char.add("0/", rng.integers(1, 17, n).astype(str)),
+        np.char.add("/", rng.integers(0, 16, n).astype(str)),
+    )
     plan = PLANS[rng.choice(len(PLANS), n, p=[0.15, 0.25, 0.3, 0.2, 0.1])]
     condition = rng.choice(len(CONDITIONS), n, p=CONDITION_SHARE).astype(np.int8)
     line_id = 5_310_000_000 + np.arange(n, dtype=np.int64) * 7 + rng.integers(0, 7, n)
-    table = pa.table({
-        "line_id": line_id,
-        "subscriber_id": pa.array(pop.sub_id[holder], mask=rng.random(n) < 0.08),
-        "olt_id": olt_id[olt], "pon_port": port,
-        "city": np.array(CITY_NAMES)[geo.county_city[county]],
-        "county": geo.county_code[county],
-        "access_type": np.where((plan >= 1000) | (rng.random(n) < 0.1), "XGS-PON", "GPON"),
-        "plan_mbps": plan,
-        "install_date": pa.array((epoch_day(pop.start) - rng.integers(30, 3000, n))
-                                 .astype(np.int32), pa.date32()),
-        "cpe_model": CPE[rng.integers(0, len(CPE), n)],
-    })
+    table = pa.table(
+        {
+            "line_id": line_id,
+            "subscriber_id": pa.array(pop.sub_id[holder], mask=rng.random(n) < 0.08),
+            "olt_id": olt_id[olt],
+            "pon_port": port,
+            "city": np.array(CITY_NAMES)[geo.county_city[county]],
+            "county": geo.county_code[county],
+            "access_type": np.where((plan >= 1000) | (rng.random(n) < 0.1), "XGS-PON", "GPON"),
+            "plan_mbps": plan,
+            "install_date": pa.array(
+                (epoch_day(pop.start) - rng.integers(30, 3000, n)).astype(np.int32), pa.date32()
+            ),
+            "cpe_model": CPE[rng.integers(0, len(CPE), n)],
+        }
+    )
     base_rx = np.where(condition == 1, rng.normal(-26.8, 0.8, n), rng.normal(-19.5, 1.8, n))
-    return Lines(line_id, condition, base_rx, rng.lognormal(0, 0.8, n),
-                 rng.integers(0, 3600, n), rng.integers(0, 40 * 86_400, n), olt_id, olt_county,
-                 table)
+    return Lines(
+        line_id,
+        condition,
+        base_rx,
+        rng.lognormal(0, 0.8, n),
+        rng.integers(0, 3600, n),
+        rng.integers(0, 40 * 86_400, n),
+        olt_id,
+        olt_county,
+        table,
+    )
 
 
 def kpi(lines: Lines, day: Day) -> pa.Table:
@@ -97,26 +113,30 @@ def kpi(lines: Lines, day: Day) -> pa.Table:
     errors = rng.poisson(0.3, m)
     weak = np.flatnonzero(cond == 1)
     errors[weak] = rng.poisson(150.0, len(weak))
-    return pa.table({
-        "line_id": lines.line_id[line],
-        "sample_time": pa.array(t, pa.timestamp("us")),
-        "optical_rx_dbm": np.round(lines.base_rx[line] + 0.3 * noise[1], 2),
-        "optical_tx_dbm": np.round(2.2 + 0.1 * noise[2], 2),
-        "bytes_received": rx_bytes,
-        "bytes_sent": rx_bytes // 9,
-        "errors_received": errors,
-        "ping_avg_ms": np.round(np.where(congested, 55, 9) + np.abs(noise[3]) * 4, 1),
-        "wifi_signal_dbm": pa.array(np.round(np.where(noisy, -72, -52) + 5 * noise[4], 1),
-                                    mask=no_wifi),
-        "wifi_noise_dbm": pa.array(np.round(np.where(noisy, -78, -93) + 2 * noise[5], 1),
-                                   mask=no_wifi),
-        "wifi_clients": pa.array(clients, mask=no_wifi),
-        "cpu_usage_pct": np.round(np.clip(np.where(congested, 60, 15) + 6 * noise[3], 1, 100),
-                                  1),
-        "uptime_s": lines.boot_s[line] + day.index * 86_400 + hour * 3600,
-    })
+    return pa.table(
+        {
+            "line_id": lines.line_id[line],
+            "sample_time": pa.array(t, pa.timestamp("us")),
+            "optical_rx_dbm": np.round(lines.base_rx[line] + 0.3 * noise[1], 2),
+            "optical_tx_dbm": np.round(2.2 + 0.1 * noise[2], 2),
+            "bytes_received": rx_bytes,
+            "bytes_sent": rx_bytes // 9,
+            "errors_received": errors,
+            "ping_avg_ms": np.round(np.where(congested, 55, 9) + np.abs(noise[3]) * 4, 1),
+            "wifi_signal_dbm": pa.array(
+                np.round(np.where(noisy, -72, -52) + 5 * noise[4], 1), mask=no_wifi
+            ),
+            "wifi_noise_dbm": pa.array(
+                np.round(np.where(noisy, -78, -93) + 2 * noise[5], 1), mask=no_wifi
+            ),
+            "wifi_clients": pa.array(clients, mask=no_wifi),
+            "cpu_usage_pct": np.round(
+                np.clip(np.where(congested, 60, 15) + 6 * noise[3], 1, 100), 1
+            ),
+            "uptime_s": lines.boot_s[line] + day.index * 86_400 + hour * 3600,
+        }
+    )
 
 
 def truth(lines: Lines) -> pa.Table:
-    return pa.table({"line_id": lines.line_id,
-                     "condition": np.array(CONDITIONS)[lines.condition]})
+    return pa.table({"line_id": lines.line_id, "condition": np.array(CONDITIONS)[lines.condition]})

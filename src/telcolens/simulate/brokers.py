@@ -28,13 +28,13 @@ OLD_BATCH_SHARE = 0.5  # brokers whose SIMs were activated months ago and lay si
 class Brokers:
     """Planted brokers: per SIM its broker, per broker its card, outlet and devices."""
 
-    sims: np.ndarray        # subscriber indices
-    broker: np.ndarray      # broker number per SIM
-    card: np.ndarray        # card index per broker
-    outlet: np.ndarray      # outlet index per broker
-    devices: np.ndarray     # device indices (all brokers)
+    sims: np.ndarray  # subscriber indices
+    broker: np.ndarray  # broker number per SIM
+    card: np.ndarray  # card index per broker
+    outlet: np.ndarray  # outlet index per broker
+    devices: np.ndarray  # device indices (all brokers)
     device_broker: np.ndarray
-    old: np.ndarray         # per broker: batch activated long before the window
+    old: np.ndarray  # per broker: batch activated long before the window
 
 
 def plant(pop: Population, rng: np.random.Generator, days: int) -> Brokers:
@@ -54,22 +54,26 @@ def plant(pop: Population, rng: np.random.Generator, days: int) -> Brokers:
     outlet = complicit[rng.integers(0, len(complicit), nb)]
     pop.outlet[sims] = np.where(rng.random(len(sims)) < 0.85, outlet[broker], pop.outlet[sims])
     old = rng.permutation(nb) < round(nb * OLD_BATCH_SHARE)
-    batch_day = epoch_day(pop.start) - np.where(old, rng.integers(90, 400, nb),
-                                                rng.integers(3, 45, nb))
+    batch_day = epoch_day(pop.start) - np.where(
+        old, rng.integers(90, 400, nb), rng.integers(3, 45, nb)
+    )
     pop.activation[sims] = batch_day[broker] + (rng.random(len(sims)) < 0.3) * rng.integers(
-        1, 3, len(sims))
+        1, 3, len(sims)
+    )
     n_dev = rng.integers(1, 4, nb)
     devices = pop.new_devices(int(n_dev.sum()))
     device_broker = np.repeat(np.arange(nb), n_dev)
     first = np.concatenate([[0], np.cumsum(n_dev)[:-1]])
-    pop.device[sims] = devices[first[broker] + (rng.random(len(sims)) * n_dev[broker]).astype(
-        np.int64)]
+    pop.device[sims] = devices[
+        first[broker] + (rng.random(len(sims)) * n_dev[broker]).astype(np.int64)
+    ]
     _quiet(pop, rng, sims, old[broker], days)
     return Brokers(sims, broker, cards, outlet, devices, device_broker, old)
 
 
-def _quiet(pop: Population, rng: np.random.Generator, sims: np.ndarray, old: np.ndarray,
-           days: int) -> None:
+def _quiet(
+    pop: Population, rng: np.random.Generator, sims: np.ndarray, old: np.ndarray, days: int
+) -> None:
     """Unsold SIMs stay silent; some sold ones wake up during the window as ordinary lines."""
     wake = rng.random(len(sims)) < 0.3
     pop.first_day[sims] = np.where(wake, rng.integers(0, days, len(sims)), NEVER)

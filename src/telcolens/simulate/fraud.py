@@ -36,8 +36,8 @@ class FraudPlan:
     """Fraud callers' habits, and the calls that hook victims (one row per call)."""
 
     callers: np.ndarray
-    broker: np.ndarray        # broker number per caller, -1 if none
-    hour_lo: np.ndarray       # per subscriber (only fraud callers' entries matter)
+    broker: np.ndarray  # broker number per caller, -1 if none
+    hour_lo: np.ndarray  # per subscriber (only fraud callers' entries matter)
     hour_hi: np.ndarray
     answer: np.ndarray
     v_fraud: np.ndarray
@@ -45,8 +45,8 @@ class FraudPlan:
     v_day: np.ndarray
     v_hour: np.ndarray
     v_dur: np.ndarray
-    v_back: np.ndarray        # the victim calls the fraud number back
-    smish: np.ndarray         # phishing SMS per day, per subscriber (0 for most)
+    v_back: np.ndarray  # the victim calls the fraud number back
+    smish: np.ndarray  # phishing SMS per day, per subscriber (0 for most)
 
 
 def plant(pop: Population, rng: np.random.Generator, brokers: Brokers, days: int) -> FraudPlan:
@@ -71,15 +71,17 @@ def plant(pop: Population, rng: np.random.Generator, brokers: Brokers, days: int
     answer[callers] = rng.uniform(0.2, 0.5, k)
     smish = np.zeros(pop.n, np.float32)
     smish[callers] = np.where(rng.random(k) < SMISHERS, rng.uniform(5, 80, k), 0)
-    return FraudPlan(callers, broker, lo, hi, answer, *_victims(pop, rng, callers, days),
-                     smish=smish)
+    return FraudPlan(
+        callers, broker, lo, hi, answer, *_victims(pop, rng, callers, days), smish=smish
+    )
 
 
 def _habits(pop, rng, callers, brokers, pick, days) -> None:
     k = len(callers)
     tier = rng.choice(3, k, p=[0.3, 0.5, 0.2])  # low-and-slow, steady, heavy
-    pop.work_rate[callers] = np.choose(tier, [rng.uniform(6, 18, k), rng.uniform(20, 80, k),
-                                              rng.uniform(80, 200, k)])
+    pop.work_rate[callers] = np.choose(
+        tier, [rng.uniform(6, 18, k), rng.uniform(20, 80, k), rng.uniform(80, 200, k)]
+    )
     pop.rate[callers] = rng.uniform(0.1, 0.6, k)
     pop.sms_rate[callers] = rng.uniform(0.02, 0.3, k)
     pop.data_rate[callers] = rng.uniform(0.5, 2, k)
@@ -110,8 +112,11 @@ def _victims(pop, rng, callers, days):
     gap -= np.repeat(gap[np.searchsorted(pair, np.arange(len(fraud)))], n_calls)
     day = np.minimum(first[pair] + gap, days - 1)
     long_first = (rng.random(len(fraud)) < 0.6)[pair] & (step == 0)
-    dur = np.where(long_first, np.clip(rng.lognormal(np.log(900), 0.6, len(pair)), 300, 3600),
-                   rng.uniform(60, 600, len(pair))).astype(np.int32)
+    dur = np.where(
+        long_first,
+        np.clip(rng.lognormal(np.log(900), 0.6, len(pair)), 300, 3600),
+        rng.uniform(60, 600, len(pair)),
+    ).astype(np.int32)
     # Some victims call back, worried or to follow instructions.
     back = (step > 0) & (rng.random(len(pair)) < 0.25)
     hour = rng.uniform(9, 21, len(pair))
@@ -133,10 +138,12 @@ def daily(pop: Population, plan: FraudPlan, day: Day, active: np.ndarray) -> Bat
     va = np.where(plan.v_back[v], plan.v_victim[v], plan.v_fraud[v])
     vb = np.where(plan.v_back[v], plan.v_fraud[v], plan.v_victim[v])
     vt = day.start_us + (plan.v_hour[v] * US_PER_HOUR).astype(np.int64)
-    return Batch(np.concatenate([caller, callee[i], va]),
-                 np.concatenate([callee, caller[i], vb]),
-                 np.concatenate([t, t[i] + 600_000_000, vt]),
-                 np.concatenate([dur, durations(rng, len(i), 20, 0.9), plan.v_dur[v]]))
+    return Batch(
+        np.concatenate([caller, callee[i], va]),
+        np.concatenate([callee, caller[i], vb]),
+        np.concatenate([t, t[i] + 600_000_000, vt]),
+        np.concatenate([dur, durations(rng, len(i), 20, 0.9), plan.v_dur[v]]),
+    )
 
 
 def smishing(pop: Population, plan: FraudPlan, day: Day, active: np.ndarray) -> Batch:
@@ -153,12 +160,19 @@ def victims_truth(pop: Population, plan: FraudPlan, start_us: int) -> dict[str, 
     """One row per (victim, fraud caller): first contact, calls, longest call."""
     key = plan.v_victim.astype(np.int64) * pop.n + plan.v_fraud
     uniq, inv = np.unique(key, return_inverse=True)
-    t = start_us + plan.v_day.astype(np.int64) * 86_400 * 10**6 + (
-        plan.v_hour * US_PER_HOUR).astype(np.int64)
+    t = (
+        start_us
+        + plan.v_day.astype(np.int64) * 86_400 * 10**6
+        + (plan.v_hour * US_PER_HOUR).astype(np.int64)
+    )
     first = np.full(len(uniq), np.iinfo(np.int64).max)
     np.minimum.at(first, inv, t)
     longest = np.zeros(len(uniq), np.int32)
     np.maximum.at(longest, inv, plan.v_dur)
-    return {"victim": uniq // pop.n, "fraud": uniq % pop.n, "first_contact": first,
-            "contacts": np.bincount(inv).astype(np.int32), "longest_call_s": longest}
-
+    return {
+        "victim": uniq // pop.n,
+        "fraud": uniq % pop.n,
+        "first_contact": first,
+        "contacts": np.bincount(inv).astype(np.int32),
+        "longest_call_s": longest,
+    }

@@ -40,20 +40,20 @@ class Geography:
     counties are sorted by city, a city's cells are contiguous too.
     """
 
-    city_pop: np.ndarray           # population share per city
-    county_code: np.ndarray        # str, e.g. "370102"
-    county_city: np.ndarray        # city index per county
+    city_pop: np.ndarray  # population share per city
+    county_code: np.ndarray  # str, e.g. "370102"
+    county_city: np.ndarray  # city index per county
     county_lat: np.ndarray
     county_lon: np.ndarray
-    county_weight: np.ndarray      # share of its city's population
-    cell_id: np.ndarray            # int64 ECI (4G) / NCI (5G)
-    cell_site: np.ndarray          # int64 eNodeB / gNodeB id
+    county_weight: np.ndarray  # share of its city's population
+    cell_id: np.ndarray  # int64 ECI (4G) / NCI (5G)
+    cell_site: np.ndarray  # int64 eNodeB / gNodeB id
     cell_lat: np.ndarray
     cell_lon: np.ndarray
     cell_county: np.ndarray
-    cell_rat: np.ndarray           # 0 = 4G, 1 = 5G
-    cell_start: np.ndarray         # per county
-    cell_count: np.ndarray         # per county
+    cell_rat: np.ndarray  # 0 = 4G, 1 = 5G
+    cell_start: np.ndarray  # per county
+    cell_count: np.ndarray  # per county
     city_cell_start: np.ndarray
     city_cell_count: np.ndarray
 
@@ -98,9 +98,17 @@ def build_geography(rng: np.random.Generator, subscribers: int) -> Geography:
     city_count = np.bincount(county_city, weights=cells_per_county).astype(np.int64)
     city_start = np.concatenate([[0], np.cumsum(city_count)[:-1]])
     return Geography(
-        city_pop=city_share, county_code=codes, county_city=county_city, county_lat=lat,
-        county_lon=lon, county_weight=weight, cell_start=start, cell_count=cells_per_county,
-        city_cell_start=city_start, city_cell_count=city_count, **cells,
+        city_pop=city_share,
+        county_code=codes,
+        county_city=county_city,
+        county_lat=lat,
+        county_lon=lon,
+        county_weight=weight,
+        cell_start=start,
+        cell_count=cells_per_county,
+        city_cell_start=city_start,
+        city_cell_count=city_count,
+        **cells,
     )
 
 
@@ -119,7 +127,10 @@ def _cells(rng, per_county, lat, lon, urban) -> dict[str, np.ndarray]:
     site = np.where(is_5g, 1_000_000 + site_of, 100_000 + site_of).astype(np.int64)
     cell_id = np.where(is_5g, site * 4096 + sector, site * 256 + sector)
     return {
-        "cell_id": cell_id, "cell_site": site, "cell_county": county,
+        "cell_id": cell_id,
+        "cell_site": site,
+        "cell_county": county,
         "cell_lat": np.round(lat[county] + jitter_lat, 6),
-        "cell_lon": np.round(lon[county] + jitter_lon, 6), "cell_rat": is_5g.astype(np.int8),
+        "cell_lon": np.round(lon[county] + jitter_lon, 6),
+        "cell_rat": is_5g.astype(np.int8),
     }

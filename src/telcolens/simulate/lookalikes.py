@@ -31,8 +31,7 @@ from telcolens.simulate.population import (
 )
 from telcolens.simulate.social import Contacts
 
-SHARES = {COURIER: 0.004, DELIVERY: 0.004, CALL_CENTRE: 0.001, SALES: 0.002,
-          HEAVY_FAMILY: 0.01}
+SHARES = {COURIER: 0.004, DELIVERY: 0.004, CALL_CENTRE: 0.001, SALES: 0.002, HEAVY_FAMILY: 0.01}
 # persona: (work calls/day range, local?, median s, answer rate, callback ratio, sms ratio)
 WORK = {
     COURIER: ((20, 60), True, 35, 0.85, 0.45, 0.7),
@@ -40,15 +39,20 @@ WORK = {
     CALL_CENTRE: ((80, 250), False, 110, 0.6, 0.3, 0.1),
     SALES: ((25, 90), False, 40, 0.45, 0.08, 0.2),
 }
-COURIER_HOURS = np.array([0, 0, 0, 0, 0, 0, 0, .5, 4, 8, 8, 7, 5, 6, 8, 8, 7, 6, 4, 2, 1, .3,
-                          0, 0])
-DELIVERY_HOURS = np.array([0, 0, 0, 0, 0, 0, 0, .2, 1, 2, 5, 9, 9, 4, 2, 2, 3, 7, 9, 8, 5, 2,
-                           .5, .2])
+COURIER_HOURS = np.array(
+    [0, 0, 0, 0, 0, 0, 0, 0.5, 4, 8, 8, 7, 5, 6, 8, 8, 7, 6, 4, 2, 1, 0.3, 0, 0]
+)
+DELIVERY_HOURS = np.array(
+    [0, 0, 0, 0, 0, 0, 0, 0.2, 1, 2, 5, 9, 9, 4, 2, 2, 3, 7, 9, 8, 5, 2, 0.5, 0.2]
+)
 OFFICE_HOURS = np.array([0] * 9 + [6, 8, 8, 3, 6, 8, 8, 7, 5] + [0] * 6)
-EVENING = np.array([.5, .2, 0, 0, 0, 0, .5, 2, 2, 2, 2, 3, 4, 3, 2, 2, 2, 3, 5, 8, 10, 9, 6,
-                    2])
-HOURS = {COURIER: COURIER_HOURS, DELIVERY: DELIVERY_HOURS, CALL_CENTRE: OFFICE_HOURS,
-         SALES: OFFICE_HOURS}
+EVENING = np.array([0.5, 0.2, 0, 0, 0, 0, 0.5, 2, 2, 2, 2, 3, 4, 3, 2, 2, 2, 3, 5, 8, 10, 9, 6, 2])
+HOURS = {
+    COURIER: COURIER_HOURS,
+    DELIVERY: DELIVERY_HOURS,
+    CALL_CENTRE: OFFICE_HOURS,
+    SALES: OFFICE_HOURS,
+}
 
 
 def assign(pop: Population, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -96,8 +100,15 @@ def _shape(pop: Population, who: np.ndarray, persona: int, rng: np.random.Genera
         pop.age[who] = np.maximum(pop.age[who], rng.integers(30, 80, k))
 
 
-def _cards(pop: Population, who: np.ndarray, rng: np.random.Generator, lo: int, hi: int,
-           company: bool, everyone: bool = False) -> np.ndarray:
+def _cards(
+    pop: Population,
+    who: np.ndarray,
+    rng: np.random.Generator,
+    lo: int,
+    hi: int,
+    company: bool,
+    everyone: bool = False,
+) -> np.ndarray:
     """Register consecutive groups of ``who`` to new cards; returns the members placed.
 
     With ``everyone`` a cut-off last group joins the one before (it may exceed ``hi``);
@@ -132,8 +143,7 @@ def _refurbished(pop: Population, who: np.ndarray, rng: np.random.Generator) -> 
     return who
 
 
-def daily(pop: Population, contacts: Contacts, day: Day, active: np.ndarray
-          ) -> tuple[Batch, Batch]:
+def daily(pop: Population, contacts: Contacts, day: Day, active: np.ndarray) -> tuple[Batch, Batch]:
     """Work calls and SMS of look-alikes, with their customers' callbacks."""
     calls, sms = [], []
     for persona, (_, local, median, answer, back, sms_ratio) in WORK.items():
@@ -155,10 +165,14 @@ def _work(pop, day, who, local, median, answer, back, sms_ratio, hours):
     i = np.flatnonzero(rng.random(len(caller)) < back)
     delay = (rng.exponential(0.5, len(i)) * 3.6e9).astype(np.int64)
     bt = np.minimum(t[i] + delay, day.start_us + US_PER_DAY - 1)
-    calls = Batch(np.concatenate([caller, callee[i]]), np.concatenate([callee, caller[i]]),
-                  np.concatenate([t, bt]),
-                  np.concatenate([durations(rng, len(caller), median, answer),
-                                  durations(rng, len(i), median, 0.95)]))
+    calls = Batch(
+        np.concatenate([caller, callee[i]]),
+        np.concatenate([callee, caller[i]]),
+        np.concatenate([t, bt]),
+        np.concatenate(
+            [durations(rng, len(caller), median, answer), durations(rng, len(i), median, 0.95)]
+        ),
+    )
     j = np.flatnonzero(rng.random(len(caller)) < sms_ratio)
     sms = Batch(caller[j], callee[j], t[j] + 60_000_000, np.zeros(len(j), np.int32))
     return calls, sms
@@ -170,6 +184,9 @@ def _family(pop: Population, contacts: Contacts, day: Day, active: np.ndarray) -
     callee = contacts.pick(caller, day.rng)
     ok = callee >= 0
     caller, callee = caller[ok], callee[ok]
-    return Batch(caller, callee, times(day, len(caller), EVENING),
-                 durations(day.rng, len(caller), 420, 0.92, 0.8))
-
+    return Batch(
+        caller,
+        callee,
+        times(day, len(caller), EVENING),
+        durations(day.rng, len(caller), 420, 0.92, 0.8),
+    )

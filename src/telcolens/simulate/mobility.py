@@ -34,8 +34,9 @@ def plan_trips(pop: Population, geo: Geography, day: Day) -> Day:
     return dataclasses.replace(day, trip_city=city, trip_hours=(leave, back))
 
 
-def cell_at(pop: Population, geo: Geography, sub: np.ndarray, t: np.ndarray, day: Day
-            ) -> np.ndarray:
+def cell_at(
+    pop: Population, geo: Geography, sub: np.ndarray, t: np.ndarray, day: Day
+) -> np.ndarray:
     """Cell index each subscriber ``sub`` is in at instant ``t``."""
     hour = (t - day.start_us) // US_PER_HOUR
     at_work = pop.commuter[sub] & (hour >= 9) & (hour < 18) & (not day.weekend)
@@ -51,8 +52,9 @@ def cell_at(pop: Population, geo: Geography, sub: np.ndarray, t: np.ndarray, day
     return cell
 
 
-def signalling(pop: Population, geo: Geography, day: Day, active: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def signalling(
+    pop: Population, geo: Geography, day: Day, active: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Periodic updates and commute handovers: (subscriber, time, cell, is_handover)."""
     rng = day.rng
     sub = np.repeat(np.arange(pop.n), rng.poisson(PERIODIC_PER_DAY * active))
@@ -70,5 +72,9 @@ def signalling(pop: Population, geo: Geography, day: Day, active: np.ndarray
     ht = day.start_us + (h * US_PER_HOUR).astype(np.int64)
     via = geo.random_cell_in_county(pop.county[c], rng)
     hcell = np.where(step == 2, pop.work_cell[c], np.where(step == 5, pop.home_cell[c], via))
-    return (np.concatenate([sub, c]), np.concatenate([t, ht]), np.concatenate([cell, hcell]),
-            np.concatenate([np.zeros(len(sub), bool), np.ones(len(c), bool)]))
+    return (
+        np.concatenate([sub, c]),
+        np.concatenate([t, ht]),
+        np.concatenate([cell, hcell]),
+        np.concatenate([np.zeros(len(sub), bool), np.ones(len(c), bool)]),
+    )

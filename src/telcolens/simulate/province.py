@@ -55,10 +55,17 @@ class ProvinceSummary:
     seconds: float = 0.0
 
 
-def generate_province(out: Path, *, subscribers: int, days: int, seed: int,
-                      start: datetime.date = datetime.date(2026, 11, 2),
-                      progress: bool = True, overwrite: bool = False,
-                      calls_per_day: float | None = None) -> ProvinceSummary:
+def generate_province(
+    out: Path,
+    *,
+    subscribers: int,
+    days: int,
+    seed: int,
+    start: datetime.date = datetime.date(2026, 11, 2),
+    progress: bool = True,
+    overwrite: bool = False,
+    calls_per_day: float | None = None,
+) -> ProvinceSummary:
     """Write a synthetic Shandong-like province with planted behaviours into ``out``.
 
     Parameters
@@ -80,15 +87,22 @@ def generate_province(out: Path, *, subscribers: int, days: int, seed: int,
     with ThreadPoolExecutor(WRITERS) as writer, bar:
         task = bar.add_task("setting up the province", total=days + 1)
         world = _World.build(subscribers, days, seed, start, calls_per_day)
-        pending = [writer.submit(_write, out, name, t, "part-000")
-                   for name, t in world.static_tables().items()]
+        pending = [
+            writer.submit(_write, out, name, t, "part-000")
+            for name, t in world.static_tables().items()
+        ]
         for d in range(days):
             bar.update(task, advance=1, description=f"day {d + 1} of {days}")
             plant = writer.submit(_write_plant_day, out, world, d)
             tables = world.day(d)
             _drain(pending, summary)  # at most one day waits in memory
-            pending = [plant, *(writer.submit(_write, out, name, t, f"day-{d:03d}")
-                                for name, t in tables.items())]
+            pending = [
+                plant,
+                *(
+                    writer.submit(_write, out, name, t, f"day-{d:03d}")
+                    for name, t in tables.items()
+                ),
+            ]
         _drain(pending, summary)
         summary.truth = world.write_truth(out)
         bar.update(task, advance=1, description="province written")
@@ -98,16 +112,20 @@ def generate_province(out: Path, *, subscribers: int, days: int, seed: int,
 
 def _check(out: Path, subscribers: int, days: int, overwrite: bool) -> None:
     if subscribers < MIN_SUBSCRIBERS:
-        raise ValueError(f"subscribers must be at least {MIN_SUBSCRIBERS} (got {subscribers}): "
-                         "smaller provinces leave too few fraud callers to plant")
+        raise ValueError(
+            f"subscribers must be at least {MIN_SUBSCRIBERS} (got {subscribers}): "
+            "smaller provinces leave too few fraud callers to plant"
+        )
     if days < 1:
         raise ValueError(f"days must be at least 1 (got {days})")
     if out.exists() and not out.is_dir():
         raise ValueError(f"{out} exists and is not a directory")
     existing = [p for p in [*(out / t for t in TABLES), out / TRUTH_DIR] if p.exists()]
     if existing and not overwrite:
-        raise ValueError(f"{out} already holds a province ({existing[0].name}/ and others); "
-                         "choose another directory, or replace it with --overwrite")
+        raise ValueError(
+            f"{out} already holds a province ({existing[0].name}/ and others); "
+            "choose another directory, or replace it with --overwrite"
+        )
     for path in existing:
         shutil.rmtree(path)
 
@@ -147,8 +165,14 @@ class _World:
     links: pa.Table
 
     @classmethod
-    def build(cls, subscribers: int, days: int, seed: int, start: datetime.date,
-              calls_per_day: float | None) -> _World:
+    def build(
+        cls,
+        subscribers: int,
+        days: int,
+        seed: int,
+        start: datetime.date,
+        calls_per_day: float | None,
+    ) -> _World:
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_STATIC,)))
         geo = build_geography(rng, subscribers)
         pop = population.build_population(rng, geo, subscribers, start)
@@ -161,8 +185,9 @@ class _World:
         contacts = social.build_contacts(pop, geo, rng)
         lines = broadband.build_lines(pop, geo, rng)
         elements, links = network.build(geo, lines.olt_id, lines.olt_county, rng)
-        return cls(seed, days, start, geo, pop, contacts, looks, plant, plan, lines, elements,
-                   links)
+        return cls(
+            seed, days, start, geo, pop, contacts, looks, plant, plan, lines, elements, links
+        )
 
     def static_tables(self) -> dict[str, pa.Table]:
         rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(_STATIC_TABLES,)))
@@ -171,13 +196,19 @@ class _World:
         return {
             "subscribers": population.subscribers_table(self.pop, geo),
             "devices": population.devices_table(
-                self.pop, start_us, start_us + self.days * activity.US_PER_DAY, rng),
-            "cells": pa.table({
-                "cell_id": geo.cell_id, "site_id": geo.cell_site, "lat": geo.cell_lat,
-                "lon": geo.cell_lon, "city": np.array(CITY_NAMES)[geo.county_city[
-                    geo.cell_county]], "county": geo.county_code[geo.cell_county],
-                "rat": np.where(geo.cell_rat == 1, "5G", "4G"),
-            }),
+                self.pop, start_us, start_us + self.days * activity.US_PER_DAY, rng
+            ),
+            "cells": pa.table(
+                {
+                    "cell_id": geo.cell_id,
+                    "site_id": geo.cell_site,
+                    "lat": geo.cell_lat,
+                    "lon": geo.cell_lon,
+                    "city": np.array(CITY_NAMES)[geo.county_city[geo.cell_county]],
+                    "county": geo.county_code[geo.cell_county],
+                    "rat": np.where(geo.cell_rat == 1, "5G", "4G"),
+                }
+            ),
             "broadband_lines": self.lines.table,
             "network_elements": self.elements,
             "links": self.links,
@@ -188,19 +219,31 @@ class _World:
         rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(_DAILY, d)))
         pop, geo = self.pop, self.geo
         day = mobility.plan_trips(
-            pop, geo, activity.Day(d, self.start + datetime.timedelta(days=d), rng))
+            pop, geo, activity.Day(d, self.start + datetime.timedelta(days=d), rng)
+        )
         active = activity.active_today(pop, day)
         work_calls, work_sms = lookalikes.daily(pop, self.contacts, day, active)
-        calls = activity.Batch.concat([activity.social_calls(pop, self.contacts, day, active),
-                                       work_calls, fraud.daily(pop, self.plan, day, active)])
-        sms = activity.Batch.concat([activity.social_sms(pop, self.contacts, day, active),
-                                     work_sms, fraud.smishing(pop, self.plan, day, active)])
+        calls = activity.Batch.concat(
+            [
+                activity.social_calls(pop, self.contacts, day, active),
+                work_calls,
+                fraud.daily(pop, self.plan, day, active),
+            ]
+        )
+        sms = activity.Batch.concat(
+            [
+                activity.social_sms(pop, self.contacts, day, active),
+                work_sms,
+                fraud.smishing(pop, self.plan, day, active),
+            ]
+        )
         locs = _legs.Locations()
         tables = {
             "voice": _legs.voice_table(calls, pop, geo, day),
             "sms": _legs.sms_table(sms, pop, geo, day),
-            "data_sessions": _legs.data_table(activity.data_sessions(pop, day, active), pop,
-                                              geo, day),
+            "data_sessions": _legs.data_table(
+                activity.data_sessions(pop, day, active), pop, geo, day
+            ),
         }
         sub, t, cell, handover = mobility.signalling(pop, geo, day, active)
         kind = np.where(handover, _legs.EVENT["handover"], _legs.EVENT["periodic_update"])
@@ -213,11 +256,17 @@ class _World:
         (so they can be drawn in parallel with :meth:`day` and stay deterministic)."""
         seq = np.random.SeedSequence(self.seed, spawn_key=(_DAILY_PLANT, d))
         day = activity.Day(d, self.start + datetime.timedelta(days=d), np.random.default_rng(seq))
-        return {"broadband_kpi": broadband.kpi(self.lines, day),
-                "alarms": network.alarms(self.elements, day)}
+        return {
+            "broadband_kpi": broadband.kpi(self.lines, day),
+            "alarms": network.alarms(self.elements, day),
+        }
 
     def write_truth(self, out: Path) -> dict[str, int]:
-        manifest = {"seed": self.seed, "days": self.days, "subscribers": self.pop.n,
-                    "start": self.start.isoformat(), "missing_record_rate": _legs.MISSING}
-        return truth.write(out, self.pop, self.looks, self.brokers, self.plan, self.lines,
-                           manifest)
+        manifest = {
+            "seed": self.seed,
+            "days": self.days,
+            "subscribers": self.pop.n,
+            "start": self.start.isoformat(),
+            "missing_record_rate": _legs.MISSING,
+        }
+        return truth.write(out, self.pop, self.looks, self.brokers, self.plan, self.lines, manifest)

@@ -32,13 +32,12 @@ class Contacts:
     on_start: np.ndarray
     on: np.ndarray
     off_start: np.ndarray
-    off: np.ndarray   # number indices (>= n)
+    off: np.ndarray  # number indices (>= n)
 
     def degree(self) -> np.ndarray:
         return np.diff(self.on_start)
 
-    def pick(self, who: np.ndarray, rng: np.random.Generator, offnet: bool = False
-             ) -> np.ndarray:
+    def pick(self, who: np.ndarray, rng: np.random.Generator, offnet: bool = False) -> np.ndarray:
         """A contact of each ``who``, favourites first; -1 where ``who`` has none."""
         start, lists = (self.off_start, self.off) if offnet else (self.on_start, self.on)
         deg = start[who + 1] - start[who]
@@ -57,8 +56,9 @@ def build_contacts(pop: Population, geo: Geography, rng: np.random.Generator) ->
     c_start = np.searchsorted(circle, np.arange(circle[-1] + 1))
     c_size = np.bincount(circle)
     degree = np.clip(rng.lognormal(np.log(10), 0.5, n), 2, 60)
-    degree = np.where(np.isin(pop.persona, (FRAUD, CALL_CENTRE, SALES)), rng.integers(0, 3, n),
-                      degree)
+    degree = np.where(
+        np.isin(pop.persona, (FRAUD, CALL_CENTRE, SALES)), rng.integers(0, 3, n), degree
+    )
     degree = np.where(pop.persona == HEAVY_FAMILY, rng.integers(2, 5, n), degree)
     on_deg = np.round(degree * (1 - OFFNET_TIE_SHARE) / 2).astype(np.int64)  # mirrored below
     src = np.repeat(np.arange(n), on_deg)
@@ -76,19 +76,23 @@ def build_contacts(pop: Population, geo: Geography, rng: np.random.Generator) ->
     off_deg = np.round(degree * OFFNET_TIE_SHARE).astype(np.int64)
     off = n + rng.integers(0, pop.n_offnet, off_deg.sum())
     return Contacts(
-        on_start=_starts(np.bincount(a, minlength=n)), on=b[order].astype(np.int64),
-        off_start=_starts(off_deg), off=off.astype(np.int64),
+        on_start=_starts(np.bincount(a, minlength=n)),
+        on=b[order].astype(np.int64),
+        off_start=_starts(off_deg),
+        off=off.astype(np.int64),
     )
 
 
-def _random_sub_in(sub_county: np.ndarray, county: np.ndarray, rng: np.random.Generator
-                   ) -> np.ndarray:
+def _random_sub_in(
+    sub_county: np.ndarray, county: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """A random subscriber of each given county (subscribers are sorted by county)."""
     first = np.searchsorted(sub_county, county, "left")
     last = np.searchsorted(sub_county, county, "right")
     size = np.maximum(last - first, 1)
-    return np.minimum(first + (rng.random(len(county)) * size).astype(np.int64),
-                      len(sub_county) - 1)
+    return np.minimum(
+        first + (rng.random(len(county)) * size).astype(np.int64), len(sub_county) - 1
+    )
 
 
 def _starts(counts: np.ndarray) -> np.ndarray:
