@@ -129,3 +129,13 @@ def test_generate_rejects_too_small_a_province(tmp_path):
     result = runner.invoke(app, ["generate", "--out", str(tmp_path), "--subscribers", "10"])
     assert result.exit_code == 2
     assert "1000" in text(result)
+
+
+def test_profile_command_names_a_missing_required_table(tmp_path):
+    (tmp_path / "data").mkdir()
+    result = runner.invoke(
+        app, ["profile", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "p.parquet")]
+    )
+    assert result.exit_code == 2
+    assert "no subscribers table" in text(result)
+    assert not (tmp_path / "p.parquet").exists()

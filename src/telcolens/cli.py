@@ -14,7 +14,7 @@ from rich.table import Table as RichTable
 from telcolens import __version__
 from telcolens.capabilities import DemoContext, capabilities
 from telcolens.cli_options import EngineOption
-from telcolens.console import console, err_console
+from telcolens.console import console, err_console, fail
 from telcolens.privacy import install_log_masking
 
 if TYPE_CHECKING:
@@ -61,11 +61,6 @@ def main(
     install_log_masking()
 
 
-def _fail(message: str) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(code=2)
-
-
 @app.command()
 def generate(
     out: Annotated[
@@ -84,7 +79,7 @@ def generate(
             out, subscribers=subscribers, days=days, seed=seed, overwrite=overwrite
         )
     except ValueError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     _print_generation(summary)
 
 
@@ -126,7 +121,7 @@ def ingest(
             return
         report = ingest_files(data, table, files)
     except (IngestError, ValueError, FileNotFoundError) as exc:
-        raise _fail(f"{exc}\nNothing was written.") from None
+        raise fail(f"{exc}\nNothing was written.") from None
     for item in report.files:
         console.print(f"{item.path}: {item.rows:,} rows, {item.status}")
 
@@ -207,7 +202,7 @@ def _claim_demo_dir(out: Path) -> None:
     """Make ``out`` the demo's own folder; refuse to clear a folder the demo did not make."""
     marker = out / DEMO_MARKER
     if out.exists() and any(out.iterdir()) and not marker.exists():
-        raise _fail(f"{out} exists and was not made by `telcolens demo`; choose another --out")
+        raise fail(f"{out} exists and was not made by `telcolens demo`; choose another --out")
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import typer
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -19,7 +20,7 @@ from rich.progress import (
 # `telcolens ... > file` keeps only the results.
 # soft_wrap: long paths stay whole on one line, so they can be copied.
 console = Console(soft_wrap=True)
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def progress_bar(*, disable: bool = False) -> Progress:
@@ -41,3 +42,9 @@ def status(message: str) -> Iterator[None]:
     """A spinner while one long step runs."""
     with err_console.status(message):
         yield
+
+
+def fail(message: str) -> typer.Exit:
+    """Print ``message`` as an error on stderr; the caller raises the returned exit (code 2)."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code=2)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
@@ -69,15 +70,25 @@ def _spark_session():  # -> pyspark.sql.SparkSession, imported lazily: it is slo
     return session
 
 
-def tables(con: BaseBackend, data_dir: str | os.PathLike[str]) -> dict[str, ibis.Table]:
+def tables(
+    con: BaseBackend, data_dir: str | os.PathLike[str], *, require: Iterable[str] = ()
+) -> dict[str, ibis.Table]:
     """Register every table present in ``data_dir`` on ``con`` and return them by name.
 
     A table with no files is returned empty, with its schema, so a pipeline can
-    run on a province that lacks, say, SMS records.
+    run on a province that lacks, say, SMS records; a table named in ``require``
+    must have files, or a ValueError says which are missing.
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise FileNotFoundError(f"data directory {data_dir} does not exist")
+    missing = [name for name in require if not part_files(data_dir, name)]
+    if missing:
+        raise ValueError(
+            f"data directory {data_dir} has no {', '.join(missing)} table "
+            f"(expected {data_dir / missing[0]}/*.parquet); add it with `telcolens ingest "
+            f"--table {missing[0]}` or generate a province with `telcolens generate`"
+        )
     # Views are named per directory, so two provinces can be open on one session.
     tag = hashlib.sha1(str(data_dir.resolve()).encode()).hexdigest()[:10]
     out: dict[str, ibis.Table] = {}

@@ -11,14 +11,15 @@ import typer
 from telcolens import engine as engines
 from telcolens.capabilities import DemoContext, DemoResult
 from telcolens.cli_options import EngineOption
-from telcolens.console import console, status
-from telcolens.profile.pipeline import usage_profile
+from telcolens.console import console, fail, status
+from telcolens.profile.pipeline import REQUIRED_TABLES, usage_profile
 
 
 def compute_profile(data_dir: Path, out: Path, engine: str) -> Path:
     """Run the usage profile over ``data_dir`` on ``engine`` and write it to ``out``."""
     con = engines.connect(engine)
-    return engines.write_parquet(con, usage_profile(engines.tables(con, data_dir)), out)
+    t = engines.tables(con, data_dir, require=REQUIRED_TABLES)
+    return engines.write_parquet(con, usage_profile(t), out)
 
 
 def register_cli(app: typer.Typer) -> None:
@@ -37,7 +38,10 @@ def register_cli(app: typer.Typer) -> None:
     ) -> None:
         """Per-subscriber usage profile: calls, SMS, data, cells, cities, active days."""
         with status(f"Profiling {data} on {engine}"):
-            compute_profile(data, out, engine)
+            try:
+                compute_profile(data, out, engine)
+            except ValueError as exc:
+                raise fail(str(exc)) from None
         rows = pq.ParquetFile(out).metadata.num_rows
         console.print(f"Wrote {rows:,} subscriber profiles to [bold]{out}[/]")
 

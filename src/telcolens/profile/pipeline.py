@@ -16,6 +16,9 @@ SHORT_CALL_S = 10
 # Night is 22:00-05:59 local time.
 NIGHT_START_HOUR, NIGHT_END_HOUR = 22, 6
 
+# Tables the profile cannot do without; the others may be absent (counted as zero).
+REQUIRED_TABLES = ("subscribers",)
+
 PROFILE_COLUMNS: dict[str, str] = {
     "subscriber_id": "Pseudonym of the number.",
     "calls_out": "Calls made (MO records).",
