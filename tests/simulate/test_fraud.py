@@ -88,3 +88,36 @@ def test_most_fraud_targets_are_not_victims(province):
     voice = table(province, "voice")
     targets = voice[voice.caller.isin(fn) & (voice.direction == "MO")].callee.nunique()
     assert len(truth(province, "victims")) < 0.1 * targets
+
+
+def _best_f1(score: np.ndarray, label: np.ndarray) -> float:
+    order = np.argsort(-score, kind="stable")
+    tp = np.cumsum(label[order])
+    k = np.arange(1, len(label) + 1)
+    precision, recall = tp / k, tp / label.sum()
+    return float(np.max(2 * precision * recall / np.maximum(precision + recall, 1e-12)))
+
+
+def test_no_simple_rule_on_the_usage_profile_finds_all_fraud(tmp_path_factory):
+    """The generator must stay honest: hand rules on calling behaviour alone fall short.
+
+    On the demo-sized province (80 fraud callers), so one caller more or less does not
+    decide the outcome.
+    """
+    from telcolens import engine as engines
+    from telcolens.profile import usage_profile
+    from telcolens.simulate import generate_province
+
+    data = tmp_path_factory.mktemp("honest") / "p"
+    generate_province(data, subscribers=20_000, days=3, seed=7, progress=False)
+    prof = usage_profile(engines.tables(engines.connect("duckdb"), data)).to_pandas()
+    prof = prof.merge(truth(data, "subscribers"), on="subscriber_id").fillna(0)
+    label = prof.is_fraud.to_numpy()
+    rules = {
+        "distinct callees": prof.distinct_callees,
+        "x short calls": prof.distinct_callees * prof.short_call_share,
+        "/ SMS sent": prof.distinct_callees * prof.short_call_share / (1 + prof.sms_out),
+    }
+    for name, score in rules.items():
+        # Even at its best cut-off, chosen with the truth in hand.
+        assert _best_f1(score.to_numpy(float), label) < 0.9, name
