@@ -40,11 +40,6 @@ def part_files(data_dir: str | os.PathLike[str], table: str | Table) -> list[Pat
     return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
 
 
-def present_tables(data_dir: str | os.PathLike[str]) -> list[str]:
-    """Names of the schema's tables that have at least one file in ``data_dir``."""
-    return [name for name in TABLES if part_files(data_dir, name)]
-
-
 def conform(table: Table, data: pa.Table) -> pa.Table:
     """``data`` with exactly ``table``'s stored columns, order and types (cast safely)."""
     schema = table.arrow_schema()

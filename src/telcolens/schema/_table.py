@@ -46,6 +46,20 @@ class Column:
         return pa.string() if self.pseudonym else self.dtype
 
 
+def subscriber_column(
+    description: str = "Pseudonym of the number.", *, nullable: bool = False
+) -> Column:
+    """The ``subscriber_id`` column: a number that arrives as ``msisdn`` and is pseudonymised."""
+    return Column(
+        "subscriber_id",
+        pa.int64(),
+        description,
+        nullable=nullable,
+        pseudonym="number",
+        source_name="msisdn",
+    )
+
+
 @dataclass(frozen=True)
 class Table:
     """A stored table: its domain, meaning, columns and natural key."""

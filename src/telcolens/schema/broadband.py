@@ -6,7 +6,7 @@ ACS / TR-069 export maps onto them one to one.
 
 import pyarrow as pa
 
-from telcolens.schema._table import DATE, TIMESTAMP, Column, Table
+from telcolens.schema._table import DATE, TIMESTAMP, Column, Table, subscriber_column
 
 BROADBAND_LINES = Table(
     name="broadband_lines",
@@ -15,14 +15,7 @@ BROADBAND_LINES = Table(
     key=("line_id",),
     columns=(
         Column("line_id", pa.int64(), "Line (access account) identifier."),
-        Column(
-            "subscriber_id",
-            pa.int64(),
-            "Pseudonym of the holder's mobile number, if any.",
-            nullable=True,
-            pseudonym="number",
-            source_name="msisdn",
-        ),
+        subscriber_column("Pseudonym of the holder's mobile number, if any.", nullable=True),
         Column("olt_id", pa.string(), "Optical line terminal."),
         Column("pon_port", pa.string(), "PON port on the OLT, as frame/slot/port."),
         Column("city", pa.string(), "Prefecture-level city."),

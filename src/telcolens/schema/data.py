@@ -2,7 +2,7 @@
 
 import pyarrow as pa
 
-from telcolens.schema._table import TIMESTAMP, Column, Table
+from telcolens.schema._table import TIMESTAMP, Column, Table, subscriber_column
 
 APPS = ("video", "social", "web", "gaming", "maps", "messaging", "payment", "other")
 
@@ -12,13 +12,7 @@ DATA_SESSIONS = Table(
     description="Data sessions summarised per subscriber, application class and cell.",
     key=("subscriber_id", "start_time", "app"),
     columns=(
-        Column(
-            "subscriber_id",
-            pa.int64(),
-            "Pseudonym of the number.",
-            pseudonym="number",
-            source_name="msisdn",
-        ),
+        subscriber_column(),
         Column("start_time", TIMESTAMP, "Session start (China Standard Time)."),
         Column("duration_s", pa.int32(), "Session length.", minimum=0, maximum=86_400, unit="s"),
         Column("app", pa.string(), "Application class from DPI.", allowed=APPS),

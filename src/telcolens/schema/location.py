@@ -2,7 +2,7 @@
 
 import pyarrow as pa
 
-from telcolens.schema._table import TIMESTAMP, Column, Table
+from telcolens.schema._table import TIMESTAMP, Column, Table, subscriber_column
 
 EVENT_TYPES = ("attach", "detach", "periodic_update", "handover", "call", "sms", "data")
 
@@ -17,13 +17,7 @@ LOCATION_EVENTS = Table(
     ),
     key=("subscriber_id", "event_time", "cell_id"),
     columns=(
-        Column(
-            "subscriber_id",
-            pa.int64(),
-            "Pseudonym of the number.",
-            pseudonym="number",
-            source_name="msisdn",
-        ),
+        subscriber_column(),
         Column("event_time", TIMESTAMP, "When the network saw the phone (China Standard Time)."),
         Column("cell_id", pa.int64(), "Cell the phone was in."),
         Column("event_type", pa.string(), "What produced the record.", allowed=EVENT_TYPES),

@@ -2,7 +2,7 @@
 
 import pyarrow as pa
 
-from telcolens.schema._table import DATE, TIMESTAMP, Column, Table
+from telcolens.schema._table import DATE, TIMESTAMP, Column, Table, subscriber_column
 
 SUBSCRIBERS = Table(
     name="subscribers",
@@ -10,13 +10,7 @@ SUBSCRIBERS = Table(
     description="One row per mobile subscription (SIM / number) of the operator.",
     key=("subscriber_id",),
     columns=(
-        Column(
-            "subscriber_id",
-            pa.int64(),
-            "Pseudonym of the number (MSISDN).",
-            pseudonym="number",
-            source_name="msisdn",
-        ),
+        subscriber_column("Pseudonym of the number (MSISDN)."),
         Column(
             "id_card_id",
             pa.int64(),
@@ -53,13 +47,7 @@ DEVICES = Table(
     description="SIM-in-device observations: which IMEI a number was seen in, and when.",
     key=("subscriber_id", "imei_id"),
     columns=(
-        Column(
-            "subscriber_id",
-            pa.int64(),
-            "Pseudonym of the number.",
-            pseudonym="number",
-            source_name="msisdn",
-        ),
+        subscriber_column(),
         Column(
             "imei_id",
             pa.int64(),
