@@ -17,7 +17,7 @@ import typer
 from ibis.backends import BaseBackend
 
 # Import paths of the built-in capabilities, in the order the demo runs them.
-BUILTIN: tuple[str, ...] = ("telcolens.profile",)
+BUILTIN: tuple[str, ...] = ("telcolens.profile", "telcolens.antifraud")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,18 @@
+"""``telcolens antifraud``: the anti-fraud command group."""
+
+from __future__ import annotations
+
+import typer
+
+from telcolens.antifraud import cli_model
+
+group = typer.Typer(
+    name="antifraud",
+    help="Find fraud numbers and card brokers, warn victims; train and score fraud models.",
+    no_args_is_help=True,
+)
+cli_model.register(group)
+
+
+def register_cli(app: typer.Typer) -> None:
+    app.add_typer(group)
