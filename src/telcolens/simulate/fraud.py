@@ -68,7 +68,7 @@ def plant(pop: Population, rng: np.random.Generator, brokers: Brokers, days: int
     lo[callers] = rng.uniform(8, 14, k)
     hi[callers] = np.minimum(lo[callers] + rng.uniform(3, 10, k), 23.5)
     answer = np.zeros(pop.n, np.float32)
-    answer[callers] = rng.uniform(0.2, 0.5, k)
+    answer[callers] = rng.uniform(0.2, 0.6, k)
     smish = np.zeros(pop.n, np.float32)
     smish[callers] = np.where(rng.random(k) < SMISHERS, rng.uniform(5, 80, k), 0)
     return FraudPlan(

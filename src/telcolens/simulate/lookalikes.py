@@ -47,6 +47,8 @@ DELIVERY_HOURS = np.array(
 )
 OFFICE_HOURS = np.array([0] * 9 + [6, 8, 8, 3, 6, 8, 8, 7, 5] + [0] * 6)
 EVENING = np.array([0.5, 0.2, 0, 0, 0, 0, 0.5, 2, 2, 2, 2, 3, 4, 3, 2, 2, 2, 3, 5, 8, 10, 9, 6, 2])
+# Width of the spread of answer rates between lines of one persona.
+ANSWER_SPREAD = 0.4
 HOURS = {
     COURIER: COURIER_HOURS,
     DELIVERY: DELIVERY_HOURS,
@@ -87,6 +89,12 @@ def _shape(pop: Population, who: np.ndarray, persona: int, rng: np.random.Genera
         pop.p_move[who] = rng.uniform(0.5, 0.9, k)
         pop.commuter[who] = False
         pop.day_prob[who] = 0.9
+    if persona == SALES:
+        # Half the sales lines are telemarketers on personal SIMs: an individual
+        # account, one SIM per card, working from wherever they are.
+        pop.p_move[who[1::2]] = 0.1
+        pop.day_prob[who[1::2]] = 0.95
+        who = who[::2]
     if persona in (CALL_CENTRE, SALES):
         lo, hi = (10, 40) if persona == CALL_CENTRE else (5, 20)
         _cards(pop, who, rng, lo, hi, True, everyone=True)
@@ -159,6 +167,10 @@ def daily(pop: Population, contacts: Contacts, day: Day, active: np.ndarray) -> 
 def _work(pop, day, who, local, median, answer, back, sms_ratio, hours):
     rng = day.rng
     caller = np.repeat(who, rng.poisson(pop.work_rate[who]))
+    # Each line has its own answer rate around the persona's (a stable per-line
+    # spread, so a line is consistently easy or hard to reach): sales lines overlap
+    # fraud callers' 0.2-0.6.
+    answer = np.clip(answer + (_spread(caller) - 0.5) * ANSWER_SPREAD, 0.05, 0.98)
     callee = strangers(pop, caller, rng, local)
     t = times(day, len(caller), hours)
     # Customers call back (a parcel, a missed delivery): later the same day.
@@ -176,6 +188,11 @@ def _work(pop, day, who, local, median, answer, back, sms_ratio, hours):
     j = np.flatnonzero(rng.random(len(caller)) < sms_ratio)
     sms = Batch(caller[j], callee[j], t[j] + 60_000_000, np.zeros(len(j), np.int32))
     return calls, sms
+
+
+def _spread(who: np.ndarray) -> np.ndarray:
+    """A stable pseudo-random number in [0, 1) per subscriber index (golden-ratio hash)."""
+    return (who * 0.6180339887498949) % 1.0
 
 
 def _family(pop: Population, contacts: Contacts, day: Day, active: np.ndarray) -> Batch:

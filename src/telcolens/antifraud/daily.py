@@ -1,0 +1,200 @@
+"""The day's anti-fraud run: features, model and rules, then the lists and case files.
+
+``run_day`` reads a data directory on either engine and writes to ``out``:
+
+- ``fraud_list.csv``: flagged numbers with score, who flagged them (model,
+  rules) and reasons;
+- ``card_brokers.csv``: ID cards, devices and outlets ranked as card brokers;
+- ``victim_warnings.csv``: subscribers to warn, with the number that reached them;
+- ``suppressed.csv``: whitelisted or reinstated numbers that would have been flagged;
+- ``cases/<subscriber_id>.json``: one case file per flagged number (evidence);
+- ``features.parquet`` and ``summary.json``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+from ibis.backends import BaseBackend
+
+from telcolens import engine as engines
+from telcolens.antifraud import brokers, victims
+from telcolens.antifraud.cases import write_cases
+from telcolens.antifraud.features import FEATURES, REQUIRED_TABLES, contacts, fraud_features
+from telcolens.antifraud.lists import read_reinstatements, read_whitelist
+from telcolens.antifraud.rules import DEFAULT_RULES, apply_rules, load_rules
+
+ID = "subscriber_id"
+FRAUD_LIST_COLUMNS = (
+    ID,
+    "score",
+    "flagged_by",
+    "rules",
+    "reasons",
+    "calls_out",
+    "distinct_callees",
+)
+
+
+@dataclass
+class DayResult:
+    """What a run produced (also written under ``out``)."""
+
+    out: Path
+    as_of: dt.date
+    fraud_list: pd.DataFrame
+    card_brokers: pd.DataFrame
+    warnings: pd.DataFrame
+    suppressed: pd.DataFrame
+    summary: dict[str, object] = field(default_factory=dict)
+
+
+def data_end(con: BaseBackend, voice: ir.Table) -> dt.date:
+    """The day after the last voice record: the run's as-of date."""
+    last = con.execute(voice.start_time.max())
+    if last is None or pd.isna(last):
+        raise ValueError("the voice table has no records: nothing to score")
+    return pd.Timestamp(last).date() + dt.timedelta(days=1)
+
+
+def call_graph(t: dict[str, ir.Table]) -> ir.Table:
+    """Undirected on-net call graph for the model: one row (src < dst) per pair."""
+    e = contacts(t["voice"])
+    subs = t["subscribers"].select(ID)
+    e = e.filter(e.a < e.b)
+    e = e.join(subs, e.a == subs[ID]).select("a", "b")
+    e = e.join(subs, e.b == subs[ID]).select(src="a", dst="b")
+    return e
+
+
+def run_day(
+    data_dir: Path,
+    out: Path,
+    *,
+    engine: str = "duckdb",
+    model_dir: Path | None = None,
+    rules_path: Path | None = None,
+    whitelist: Path | None = None,
+    reinstatements: Path | None = None,
+    con: BaseBackend | None = None,
+) -> DayResult:
+    """Run the day's anti-fraud pipeline over ``data_dir`` and write its outputs to ``out``."""
+    rules = load_rules(rules_path or DEFAULT_RULES, features=list(FEATURES))
+    allowed = read_whitelist(whitelist)
+    cleared = read_reinstatements(reinstatements)
+    model = None
+    if model_dir is not None:
+        from telcolens.antifraud.model import FraudModel  # LightGBM is slow to import
+
+        model = FraudModel.load(model_dir)
+    con = con or engines.connect(engine)
+    t = engines.tables(con, data_dir, require=REQUIRED_TABLES)
+    as_of = data_end(con, t["voice"])
+    out.mkdir(parents=True, exist_ok=True)
+    feats = con.to_pyarrow(fraud_features(t, as_of)).to_pandas()
+    feats.to_parquet(out / "features.parquet", index=False)
+
+    scored = _score(con, t, feats, model)
+    hits = apply_rules(rules, feats)
+    number_rules = [r for r in rules if r.target == "number"]
+    by_rule = hits[[r.name for r in number_rules]]
+    scored["rules"] = [
+        ", ".join(n for n, hit in zip(by_rule.columns, row, strict=True) if hit)
+        for row in by_rule.itertuples(index=False)
+    ]
+    candidate = (scored.flagged == 1) | by_rule.any(axis=1)
+    protected = feats[ID].isin(allowed[ID]) | feats[ID].isin(cleared[ID])
+    scored["flagged_by"] = _flagged_by(scored.flagged == 1, by_rule.any(axis=1))
+    scored["reasons"] = _reasons(scored, number_rules)
+    suppressed = scored[candidate & protected].assign(
+        why=lambda d: ["whitelist" if i in set(allowed[ID]) else "reinstated" for i in d[ID]]
+    )
+    final = candidate & ~protected
+    fraud_list = scored[final].sort_values("score", ascending=False, kind="stable")
+    fraud_list = fraud_list[list(FRAUD_LIST_COLUMNS)].reset_index(drop=True)
+
+    sims = _sims(con, t, scored.assign(flagged=final.astype(int)))
+    descriptions = {r.name: r.description for r in rules}
+    card_brokers = brokers.rank_brokers(sims, rules, hits.set_index(feats[ID]), descriptions)
+    flagged_ids = ibis.memtable(fraud_list[[ID]])
+    contact_rows = con.to_pyarrow(
+        victims.contacts(t["voice"], t["subscribers"], flagged_ids)
+    ).to_pandas()
+    warnings = victims.warning_list(contact_rows)
+
+    fraud_list.to_csv(out / "fraud_list.csv", index=False)
+    card_brokers.to_csv(out / "card_brokers.csv", index=False)
+    warnings.to_csv(out / "victim_warnings.csv", index=False)
+    suppressed[[ID, "why", "score", "flagged_by", "reasons"]].to_csv(
+        out / "suppressed.csv", index=False
+    )
+    write_cases(con, t, out / "cases", fraud_list, feats, sims, contact_rows, as_of)
+    summary = {
+        "as_of": as_of.isoformat(),
+        "engine": engine,
+        "model": str(model_dir) if model_dir else None,
+        "subscribers": len(feats),
+        "fraud_numbers": len(fraud_list),
+        "flagged_by_model": int((fraud_list.flagged_by != "rules").sum()),
+        "flagged_by_rules_only": int((fraud_list.flagged_by == "rules").sum()),
+        "suppressed": len(suppressed),
+        "card_brokers": card_brokers.kind.value_counts().to_dict(),
+        "victim_warnings": len(warnings),
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return DayResult(out, as_of, fraud_list, card_brokers, warnings, suppressed, summary)
+
+
+def _score(con, t, feats: pd.DataFrame, model) -> pd.DataFrame:
+    base = feats[[ID, "calls_out", "distinct_callees"]].copy()
+    if model is None:
+        return base.assign(score=0.0, flagged=0, model_reasons="")
+    graph = con.to_pyarrow(call_graph(t)).to_pandas()
+    missing = [c for c in model.feature_names_ if c not in feats.columns]
+    if missing:
+        raise ValueError(
+            f"the model expects feature(s) {', '.join(missing)} that these features lack; "
+            "train it on `telcolens antifraud features` output"
+        )
+    s = model.score(feats[model.feature_names_], feats[ID], graph=graph)
+    s = s.rename(columns={s.columns[0]: ID, "reasons": "model_reasons"})
+    return base.merge(s[[ID, "score", "flagged", "model_reasons"]], on=ID, how="left")
+
+
+def _flagged_by(model: pd.Series, rules: pd.Series) -> pd.Series:
+    out = pd.Series("", index=model.index)
+    out[model & rules] = "model+rules"
+    out[model & ~rules] = "model"
+    out[~model & rules] = "rules"
+    return out
+
+
+def _reasons(scored: pd.DataFrame, number_rules) -> list[str]:
+    desc = {r.name: r.description for r in number_rules}
+    out = []
+    for model_reasons, fired in zip(scored.model_reasons, scored.rules, strict=True):
+        parts = [f"rule {n}: {desc[n]}" for n in fired.split(", ") if n]
+        if model_reasons:
+            parts.append(f"model: {model_reasons}")
+        out.append("; ".join(parts))
+    return out
+
+
+def _sims(con, t, scored: pd.DataFrame) -> pd.DataFrame:
+    """Per subscriber: ID card, outlet, the device with most SIMs, score, flagged."""
+    subs = t["subscribers"].select(ID, "id_card_id", "sales_outlet")
+    d = t["devices"]
+    per_imei = d.group_by("imei_id").aggregate(n=d[ID].nunique())
+    ranked = d.join(per_imei, "imei_id").select(ID, "imei_id", "n")
+    top = ranked.group_by(ID).aggregate(imei_id=ranked.imei_id.argmax(ranked.n))
+    acct = con.to_pyarrow(subs.left_join(top, ID).drop(f"{ID}_right")).to_pandas()
+    sims = acct.merge(scored[[ID, "score", "flagged"]], on=ID, how="left")
+    sims["id_card_id"] = sims["id_card_id"].astype("Int64")
+    sims["imei_id"] = sims["imei_id"].astype("Int64")
+    return sims.set_index(ID, drop=False).fillna({"score": 0.0, "flagged": 0})

@@ -1,0 +1,308 @@
+"""Per-subscriber anti-fraud features, as Ibis expressions over the data model.
+
+One expression, :func:`fraud_features`, runs unchanged on DuckDB and Spark. The
+measures come in four families, each a function returning one row per subscriber
+with a ``subscriber_id`` key:
+
+- calling behaviour (:func:`calling`): volume, reach, short and night calls,
+  callbacks, first-time callees, burstiness;
+- SMS, data and mobility (:func:`usage`);
+- the account (:func:`account`): SIM age, ID-card and outlet batches, devices;
+- the call graph (:func:`graph`): degree, two-hop reach, the contacts' city.
+
+Counts are int64 and shares float64 (count / count), so both engines agree exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import ibis.expr.types as ir
+
+from telcolens.profile.pipeline import NIGHT_END_HOUR, NIGHT_START_HOUR, SHORT_CALL_S, sightings
+
+# Tables the features cannot do without; the others may be absent (counted as zero).
+REQUIRED_TABLES = ("subscribers", "voice")
+# Two SIMs count as one batch when activated this close together (days).
+BATCH_WINDOW_DAYS = 7
+# A device counts SIMs seen in it within this many days before the as-of date.
+RECENT_DEVICE_DAYS = 30
+
+FEATURES: dict[str, str] = {
+    "calls_out": "Calls made.",
+    "calls_in": "Calls received.",
+    "distinct_callees": "Distinct numbers called.",
+    "distinct_callers": "Distinct numbers that called.",
+    "short_call_share": f"Share of calls made under {SHORT_CALL_S} s (unanswered included).",
+    "answered_share": "Share of calls made that were answered.",
+    "night_share": "Share of calls made 22:00-05:59.",
+    "mean_call_s": "Mean duration of calls made (s).",
+    "callback_share": "Share of callees who called back after the first call.",
+    "new_callee_share": "Share of callees who had not called this number before it called them.",
+    "active_hours": "Distinct clock hours with calls made.",
+    "peak_hour_callees": "Most distinct callees in one clock hour.",
+    "peak_short_hour_callees": "Most distinct callees in one clock hour where most calls "
+    f"were under {SHORT_CALL_S} s.",
+    "burstiness": "Calls in the busiest hour over calls per active hour.",
+    "sms_out": "SMS sent.",
+    "sms_recipients": "Distinct SMS recipients.",
+    "sms_in": "SMS received.",
+    "data_bytes": "Mobile data volume.",
+    "data_sessions": "Mobile data sessions.",
+    "distinct_cells": "Distinct cells seen in.",
+    "distinct_cities": "Distinct cities seen in.",
+    "max_cities_per_day": "Most cities seen in on one day.",
+    "active_days": "Days with any record.",
+    "age": "Age of the registered holder (years).",
+    "is_business": "1 for a business account.",
+    "sim_age_days": "Days since activation.",
+    "sims_per_id_card": "SIMs registered to the same ID card.",
+    "card_batch_sims": f"SIMs on the same ID card activated within {BATCH_WINDOW_DAYS} days.",
+    "outlet_day_sims": "SIMs activated at the same outlet on the same day.",
+    "imeis_per_sim": "Devices the SIM was seen in.",
+    "sims_per_imei": f"Most SIMs seen in one of its devices in the last {RECENT_DEVICE_DAYS} days.",
+    "degree": "Distinct on- and off-net numbers in contact (calls either way).",
+    "two_hop_reach": "Two-step walks in the call graph: sum of the contacts' degrees.",
+    "contact_mean_degree": "Mean degree of its contacts.",
+    "same_city_contact_share": "Share of on-net contacts whose account is in its city.",
+}
+
+
+def _ratio(num: ir.NumericValue, den: ir.NumericValue) -> ir.FloatingValue:
+    return ibis.ifelse(den > 0, num.cast("float64") / den.cast("float64"), ibis.null("float64"))
+
+
+def _count(x: ir.Value) -> ir.IntegerValue:
+    return x.cast("int64")
+
+
+def call_pairs(voice: ir.Table) -> ir.Table:
+    """Distinct (caller, callee) pairs from both legs, with first and last call time."""
+    return voice.group_by(["caller", "callee"]).aggregate(
+        first_call=voice.start_time.min(), last_call=voice.start_time.max()
+    )
+
+
+def calling(voice: ir.Table) -> ir.Table:
+    """Calling behaviour of each number that made a call (MO legs)."""
+    mo = voice.filter(voice.direction == "MO")
+    hour = mo.start_time.hour()
+    night = (hour >= NIGHT_START_HOUR) | (hour < NIGHT_END_HOUR)
+    made = mo.group_by(subscriber_id=mo.caller).aggregate(
+        calls_out=mo.count(),
+        distinct_callees=_count(mo.callee.nunique()),
+        short_calls=_count((mo.duration_s < SHORT_CALL_S).sum()),
+        answered=_count((mo.duration_s > 0).sum()),
+        night_calls=_count(night.sum()),
+        duration_total=mo.duration_s.cast("int64").sum(),
+    )
+    return made.join(_callbacks(voice), "subscriber_id").join(_hours(mo), "subscriber_id")
+
+
+def _callbacks(voice: ir.Table) -> ir.Table:
+    """Per caller: callees who called back later, and callees new to it."""
+    pairs = call_pairs(voice)
+    out = pairs.select(s=pairs.caller, c=pairs.callee, first_out=pairs.first_call)
+    back = pairs.select(
+        s=pairs.callee, c=pairs.caller, first_in=pairs.first_call, last_in=pairs.last_call
+    )
+    j = out.left_join(back, ["s", "c"]).drop("s_right", "c_right")
+    called_back = j.last_in.notnull() & (j.last_in > j.first_out)
+    new = j.first_in.isnull() | (j.first_in > j.first_out)
+    return j.group_by(subscriber_id=j.s).aggregate(
+        callees=j.count(),
+        called_back=_count(called_back.sum()),
+        new_callees=_count(new.sum()),
+    )
+
+
+def _hours(mo: ir.Table) -> ir.Table:
+    """Per caller: active hours, busiest hour, busiest mostly-short hour."""
+    h = mo.group_by(subscriber_id=mo.caller, hour=mo.start_time.truncate("h")).aggregate(
+        calls=mo.count(),
+        callees=_count(mo.callee.nunique()),
+        short=_count((mo.duration_s < SHORT_CALL_S).sum()),
+    )
+    short_hour = h.short * 2 > h.calls
+    return h.group_by("subscriber_id").aggregate(
+        active_hours=h.count(),
+        peak_hour_calls=h.calls.max(),
+        peak_hour_callees=h.callees.max(),
+        peak_short_hour_callees=ibis.ifelse(short_hour, h.callees, 0).max(),
+    )
+
+
+def usage(t: dict[str, ir.Table]) -> list[ir.Table]:
+    """Calls received, SMS, data and mobility, one table per source."""
+    voice, sms, data = t["voice"], t["sms"], t["data_sessions"]
+    mt = voice.filter(voice.direction == "MT")
+    received = mt.group_by(subscriber_id=mt.callee).aggregate(
+        calls_in=mt.count(), distinct_callers=_count(mt.caller.nunique())
+    )
+    sent = sms.filter(sms.direction == "MO")
+    sms_out = sent.group_by(subscriber_id=sent.sender).aggregate(
+        sms_out=sent.count(), sms_recipients=_count(sent.recipient.nunique())
+    )
+    got = sms.filter(sms.direction == "MT")
+    sms_in = got.group_by(subscriber_id=got.recipient).aggregate(sms_in=got.count())
+    data_use = data.group_by("subscriber_id").aggregate(
+        data_bytes=(data.bytes_up + data.bytes_down).sum().cast("int64"),
+        data_sessions=data.count(),
+    )
+    return [received, sms_out, sms_in, data_use, _mobility(t)]
+
+
+def _mobility(t: dict[str, ir.Table]) -> ir.Table:
+    seen = sightings(t)
+    cells = t["cells"].select("cell_id", "city")
+    seen = seen.left_join(cells, "cell_id").select(
+        "subscriber_id", "cell_id", "city", day=seen.seen_at.date()
+    )
+    per_day = seen.group_by(["subscriber_id", "day"]).aggregate(cities=seen.city.nunique())
+    days = per_day.group_by("subscriber_id").aggregate(
+        max_cities_per_day=_count(per_day.cities.max()), active_days=per_day.count()
+    )
+    overall = seen.group_by("subscriber_id").aggregate(
+        distinct_cells=_count(seen.cell_id.nunique()),
+        distinct_cities=_count(seen.city.nunique()),
+    )
+    return overall.join(days, "subscriber_id")
+
+
+def account(t: dict[str, ir.Table], as_of: dt.date) -> ir.Table:
+    """Account facts: holder, SIM age, ID-card and outlet batches, devices."""
+    subs = t["subscribers"]
+    card = subs.group_by("id_card_id").aggregate(sims_per_id_card=subs.count())
+    a = subs.select(card_a="id_card_id", sub_a="subscriber_id", day_a="activation_date")
+    b = subs.select(card_b="id_card_id", day_b="activation_date")
+    near = a.join(b, a.card_a == b.card_b).filter(
+        a.day_a.delta(b.day_b, unit="day").abs() <= BATCH_WINDOW_DAYS
+    )
+    batch = near.group_by(subscriber_id=near.sub_a).aggregate(card_batch_sims=near.count())
+    outlet = subs.group_by(["sales_outlet", "activation_date"]).aggregate(
+        outlet_day_sims=subs.count()
+    )
+    base = subs.select(
+        "subscriber_id",
+        "id_card_id",
+        "sales_outlet",
+        "activation_date",
+        age=subs.age.cast("int64"),
+        is_business=(subs.customer_type == "business").cast("int64"),
+        sim_age_days=ibis.literal(as_of).delta(subs.activation_date, unit="day").cast("int64"),
+    )
+    out = (
+        base.join(card, "id_card_id")
+        .join(batch, "subscriber_id")
+        .join(outlet, ["sales_outlet", "activation_date"])
+        .left_join(_devices(t["devices"], as_of), "subscriber_id")
+    )
+    return out.select(
+        "subscriber_id",
+        "age",
+        "is_business",
+        "sim_age_days",
+        "sims_per_id_card",
+        "card_batch_sims",
+        "outlet_day_sims",
+        imeis_per_sim=out.imeis_per_sim.coalesce(0),
+        sims_per_imei=out.sims_per_imei.coalesce(0),
+    )
+
+
+def _devices(devices: ir.Table, as_of: dt.date) -> ir.Table:
+    since = ibis.literal(as_of - dt.timedelta(days=RECENT_DEVICE_DAYS)).cast("timestamp")
+    recent = devices.filter(devices.last_seen >= since)
+    per_imei = recent.group_by("imei_id").aggregate(sims=_count(recent.subscriber_id.nunique()))
+    d = devices.left_join(per_imei, "imei_id")
+    return d.group_by("subscriber_id").aggregate(
+        imeis_per_sim=_count(d.imei_id.nunique()), sims_per_imei=_count(d.sims.max())
+    )
+
+
+def graph(t: dict[str, ir.Table]) -> ir.Table:
+    """Call-graph features: degree, two-step walks, the contacts' degree and city."""
+    e = contacts(t["voice"])
+    deg = e.group_by("a").aggregate(degree=e.count())
+    nb = e.join(deg.select(b="a", b_degree="degree"), "b")
+    city = t["subscribers"].select("subscriber_id", "city")
+    nb = nb.left_join(city.select(a="subscriber_id", a_city="city"), "a").drop("a_right")
+    nb = nb.left_join(city.select(b="subscriber_id", b_city="city"), "b").drop("b_right")
+    onnet = nb.b_city.notnull()
+    g = nb.group_by(subscriber_id=nb.a).aggregate(
+        degree=nb.count(),
+        two_hop_reach=nb.b_degree.sum(),
+        onnet=_count(onnet.sum()),
+        same_city=_count((onnet & (nb.a_city == nb.b_city)).sum()),
+    )
+    return g.select(
+        "subscriber_id",
+        "degree",
+        "two_hop_reach",
+        contact_mean_degree=_ratio(g.two_hop_reach, g.degree),
+        same_city_contact_share=_ratio(g.same_city, g.onnet),
+    )
+
+
+def contacts(voice: ir.Table) -> ir.Table:
+    """The undirected call graph: one row per (a, b) and (b, a) of numbers that spoke."""
+    pairs = voice.select("caller", "callee").distinct()
+    both = ibis.union(
+        pairs.select(a="caller", b="callee"), pairs.select(a="callee", b="caller"), distinct=True
+    )
+    return both.filter(both.a != both.b)
+
+
+def fraud_features(t: dict[str, ir.Table], as_of: dt.date) -> ir.Table:
+    """One row per subscriber of ``t["subscribers"]`` with the columns of ``FEATURES``.
+
+    ``as_of`` is the day after the data window (SIM age and recent devices count from it).
+    """
+    joined = account(t, as_of)
+    for part in [calling(t["voice"]), *usage(t), graph(t)]:
+        joined = joined.left_join(part, "subscriber_id").drop("subscriber_id_right")
+    c = joined
+    zero = ibis.literal(0, "int64")
+
+    def n(col: str) -> ir.IntegerValue:
+        return c[col].cast("int64").coalesce(zero)
+
+    return c.select(
+        subscriber_id=c.subscriber_id,
+        calls_out=n("calls_out"),
+        calls_in=n("calls_in"),
+        distinct_callees=n("distinct_callees"),
+        distinct_callers=n("distinct_callers"),
+        short_call_share=_ratio(c.short_calls, c.calls_out),
+        answered_share=_ratio(c.answered, c.calls_out),
+        night_share=_ratio(c.night_calls, c.calls_out),
+        mean_call_s=_ratio(c.duration_total, c.calls_out),
+        callback_share=_ratio(c.called_back, c.callees),
+        new_callee_share=_ratio(c.new_callees, c.callees),
+        active_hours=n("active_hours"),
+        peak_hour_callees=n("peak_hour_callees"),
+        peak_short_hour_callees=n("peak_short_hour_callees"),
+        burstiness=_ratio(c.peak_hour_calls * c.active_hours, c.calls_out),
+        sms_out=n("sms_out"),
+        sms_recipients=n("sms_recipients"),
+        sms_in=n("sms_in"),
+        data_bytes=n("data_bytes"),
+        data_sessions=n("data_sessions"),
+        distinct_cells=n("distinct_cells"),
+        distinct_cities=n("distinct_cities"),
+        max_cities_per_day=n("max_cities_per_day"),
+        active_days=n("active_days"),
+        age=c.age,
+        is_business=c.is_business,
+        sim_age_days=c.sim_age_days,
+        sims_per_id_card=c.sims_per_id_card,
+        card_batch_sims=c.card_batch_sims,
+        outlet_day_sims=c.outlet_day_sims,
+        imeis_per_sim=c.imeis_per_sim,
+        sims_per_imei=c.sims_per_imei,
+        degree=n("degree"),
+        two_hop_reach=n("two_hop_reach"),
+        contact_mean_degree=c.contact_mean_degree,
+        same_city_contact_share=c.same_city_contact_share,
+    ).order_by("subscriber_id")
