@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from telcolens.antifraud import cli_model
+from telcolens.antifraud import cli_model, cli_run, cli_watch
 
 group = typer.Typer(
     name="antifraud",
     help="Find fraud numbers and card brokers, warn victims; train and score fraud models.",
     no_args_is_help=True,
 )
+cli_run.register(group)
 cli_model.register(group)
+cli_watch.register(group)
 
 
 def register_cli(app: typer.Typer) -> None:

@@ -65,6 +65,9 @@ class Population:
     n_devices: int = 0
     sub_id: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     offnet_id: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    # Raw numbers (on-net, then off-net): kept only for truth/numbers.parquet, so
+    # evaluation can replay records as a mediation system delivers them (raw).
+    raw_numbers: np.ndarray = field(default_factory=lambda: np.empty(0, "S11"))
     card_id: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     device_id: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     device_tac: np.ndarray = field(default_factory=lambda: np.empty(0, str))
@@ -181,6 +184,7 @@ def finalise(pop: Population, rng: np.random.Generator, geo: Geography) -> None:
     numbers = _ids.mobile_numbers(rng, pop.n + pop.n_offnet)
     pop.sub_id = _ids.pseudonyms(numbers[: pop.n], "number")
     pop.offnet_id = _ids.pseudonyms(numbers[pop.n :], "number")
+    pop.raw_numbers = numbers
     pop.card = np.unique(pop.card, return_inverse=True)[1]  # drop cards nobody holds
     holder = np.zeros(pop.card.max() + 1, np.int64)
     holder[pop.card[::-1]] = np.arange(pop.n)[::-1]  # each card's first subscriber

@@ -50,6 +50,14 @@ def write(
             }
         ),
         "broadband_lines": broadband.truth(lines),
+        # Synthetic numbers (no real person's), for replaying records through ingest.
+        "numbers": pa.table(
+            {
+                "subscriber_id": np.concatenate([pop.sub_id, pop.offnet_id]),
+                "number": pop.raw_numbers.astype(str),
+                "on_net": np.arange(len(pop.raw_numbers)) < pop.n,
+            }
+        ),
     }
     for name, table in tables.items():
         pq.write_table(table, folder / f"{name}.parquet", compression="zstd")
