@@ -21,6 +21,7 @@ from pathlib import Path
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+import pyarrow as pa
 from ibis.backends import BaseBackend
 
 from telcolens import engine as engines
@@ -193,8 +194,9 @@ def _sims(con, t, scored: pd.DataFrame) -> pd.DataFrame:
     per_imei = d.group_by("imei_id").aggregate(n=d[ID].nunique())
     ranked = d.join(per_imei, "imei_id").select(ID, "imei_id", "n")
     top = ranked.group_by(ID).aggregate(imei_id=ranked.imei_id.argmax(ranked.n))
-    acct = con.to_pyarrow(subs.left_join(top, ID).drop(f"{ID}_right")).to_pandas()
+    acct = con.to_pyarrow(subs.left_join(top, ID).drop(f"{ID}_right"))
+    # Nullable Int64 keeps 64-bit pseudonyms exact where a SIM has no device.
+    acct = acct.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    acct[ID] = acct[ID].astype("int64")
     sims = acct.merge(scored[[ID, "score", "flagged"]], on=ID, how="left")
-    sims["id_card_id"] = sims["id_card_id"].astype("Int64")
-    sims["imei_id"] = sims["imei_id"].astype("Int64")
     return sims.set_index(ID, drop=False).fillna({"score": 0.0, "flagged": 0})
