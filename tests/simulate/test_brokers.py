@@ -13,7 +13,7 @@ def test_broker_cards_hold_many_sims_as_do_business_accounts(province):
     assert len(cards) >= 1
     assert (per_card[cards] > 5).all()
     biz = subs[subs.customer_type == "business"].groupby("id_card_id").size()
-    assert (biz > 5).sum() >= 3  # legitimate look-alikes
+    assert (biz > 5).sum() >= 2  # legitimate look-alikes (call centres, business accounts)
     families = truth(province, "lookalikes").query("kind == 'family_card'")
     fam_cards = subs.set_index("subscriber_id").id_card_id[families.subscriber_id]
     assert per_card[fam_cards.unique()].between(2, 5).all()
