@@ -53,10 +53,10 @@ def test_account_and_graph_measures_by_hand(tmp_path, engine):
     assert (a.sims_per_id_card, a.card_batch_sims) == (1, 1)
     assert a.outlet_day_sims == 3  # all three SIMs activated at O1 on one day
     # A spoke with B and OFFNET; OFFNET also spoke with C.
-    assert a.degree == 2
+    assert a.call_degree == 2
     assert a.two_hop_reach == 1 + 2
     assert a.same_city_contact_share == 1  # its one on-net contact, B, is in Jinan
-    assert f.loc[B].degree == 1
+    assert f.loc[B].call_degree == 1
 
 
 def test_callbacks_and_returning_callees(tmp_path, engine):

@@ -35,7 +35,7 @@ EVIDENCE = (
     "sim_age_days",
     "sims_per_id_card",
     "sims_per_imei",
-    "degree",
+    "call_degree",
 )
 
 

@@ -67,11 +67,10 @@ def data_end(con: BaseBackend, voice: ir.Table) -> dt.date:
 def call_graph(t: dict[str, ir.Table]) -> ir.Table:
     """Undirected on-net call graph for the model: one row (src < dst) per pair."""
     e = contacts(t["voice"])
-    subs = t["subscribers"].select(ID)
     e = e.filter(e.a < e.b)
-    e = e.join(subs, e.a == subs[ID]).select("a", "b")
-    e = e.join(subs, e.b == subs[ID]).select(src="a", dst="b")
-    return e
+    subs_a = t["subscribers"].select(a=ID)
+    subs_b = t["subscribers"].select(b=ID)
+    return e.join(subs_a, "a").join(subs_b, "b").select(src="a", dst="b")
 
 
 def run_day(
