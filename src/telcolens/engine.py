@@ -39,7 +39,11 @@ def connect(engine: str | None = None) -> BaseBackend:
             config["memory_limit"] = settings.duckdb_memory_limit
         if settings.duckdb_threads:
             config["threads"] = settings.duckdb_threads
-        return ibis.duckdb.connect(**config)
+        con = ibis.duckdb.connect(**config)
+        # DuckDB's own progress bar writes to stdout and would mix with command output;
+        # telcolens shows its own progress on stderr.
+        con.raw_sql("SET enable_progress_bar = false")
+        return con
     if engine == "spark":
         return ibis.pyspark.connect(_spark_session())
     raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
