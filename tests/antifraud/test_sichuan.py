@@ -15,7 +15,7 @@ SICHUAN = Path(__file__).parents[2].parent / "shared/data/sichuan"
 
 @pytest.mark.slow
 # Known gap: measured 2026-11-24, honest 5-fold CV gives F1 87.6 / AUC 95.5 with the graph
-# (88.5 / 95.6 without); see docs/antifraud-model.md. Strict, so reaching the bar shows up.
+# (88.5 / 95.6 without); see docs/antifraud.md. Strict, so reaching the bar shows up.
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason="below the F1 90 / AUC 96 bar")
 @pytest.mark.skipif(not SICHUAN.is_dir(), reason=f"Sichuan data not present at {SICHUAN}")
 def test_sichuan_cross_validation_reaches_the_acceptance_bar():

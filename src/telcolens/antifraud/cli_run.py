@@ -147,7 +147,9 @@ def evaluate_command(
             from telcolens.antifraud.replay import replay
 
             with status("Replaying the last day through watch mode"):
-                report["watch"] = replay(data, out / "replay", model_dir=model).as_dict()
+                report["watch"] = replay(
+                    data, out / "replay", model_dir=model, whitelist=wl, engine=engine
+                ).as_dict()
     except (ValueError, FileNotFoundError) as exc:
         raise fail(str(exc)) from None
     (out / "evaluation.json").write_text(json.dumps(report, indent=2) + "\n")
@@ -177,7 +179,14 @@ def _print_report(report: dict) -> None:
     if report.get("false_flags_by_persona"):
         console.print(f"False flags by persona: {report['false_flags_by_persona']}")
     if "watch" in report:
-        console.print(f"Watch mode: {report['watch']}")
+        w = report["watch"]
+        console.print(
+            f"Watch mode (last day replayed as {len(w['files'])} files): "
+            f"{w['first_flagged_during_replay']} planted numbers first flagged during the replay, "
+            f"{w['flagged_within_60s']} within 60 s; seconds from file seen to flag: median "
+            f"{w['seconds_to_flag_median']}, max {w['seconds_to_flag_max']}; "
+            f"false flags during the replay: {w['false_flags_during_replay']}"
+        )
 
 
 def rules_command(rules: RulesOption = None) -> None:

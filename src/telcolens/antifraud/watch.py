@@ -1,4 +1,4 @@
-"""Watch mode: flag fraud numbers seconds after their CDR files arrive (docs/antifraud-watch.md).
+"""Watch mode: flag fraud numbers seconds after their CDR files arrive (docs/antifraud.md).
 
 A :class:`Watcher` polls an inbox; each file unchanged between two looks is ingested,
 the whole window re-run with :func:`~telcolens.antifraud.daily.run_day` into
