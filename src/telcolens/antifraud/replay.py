@@ -133,7 +133,13 @@ def write_raw_files(held: pa.Table, source: Path, folder: Path, files_per_day: i
     """Write ``held`` as raw voice CSV files, one per slice of the day, in time order."""
     if not 1 <= files_per_day <= 1440:
         raise ValueError(f"files_per_day must be 1..1440, not {files_per_day}")
-    numbers = pd.read_parquet(source / TRUTH_DIR / "numbers.parquet", columns=[ID, "number"])
+    path = source / TRUTH_DIR / "numbers.parquet"
+    if not path.exists():
+        raise ValueError(
+            f"{path} is missing: the replay needs the province's raw numbers; "
+            "regenerate the province with this version of `telcolens generate`"
+        )
+    numbers = pd.read_parquet(path, columns=[ID, "number"])
     raw = numbers.set_index(ID)["number"]
     # Nullable Int64 keeps cell ids exact where some are missing.
     df = held.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)

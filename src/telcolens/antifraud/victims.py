@@ -78,6 +78,7 @@ def contacts(voice: ir.Table, subscribers: ir.Table, flagged: ir.Table) -> ir.Ta
 def warning_list(contact_rows: pd.DataFrame) -> pd.DataFrame:
     """Contacts with enough risk points, riskiest first, with a reason each."""
     w = contact_rows[contact_rows.points >= WARN_POINTS].copy()
+    w["age"] = w["age"].astype("Int64")  # may be unknown; never shown as 72.0
     w["risk"] = w.points / MAX_POINTS
     w["reasons"] = [_reason(r) for r in w.itertuples(index=False)]
     w = w.rename(columns={"victim": "subscriber_id", "fraud": "fraud_number"})
@@ -95,6 +96,6 @@ def _reason(r) -> str:
         parts.append(f"contacted {r.contacts} times")
     if r.callbacks:
         parts.append(f"called the number back {r.callbacks} time(s)")
-    if pd.notna(r.age) and r.age >= OLD_AGE:
+    if not pd.isna(r.age) and r.age >= OLD_AGE:
         parts.append(f"aged {r.age}")
     return "; ".join(parts)
