@@ -83,3 +83,15 @@ def test_cli_run_on_a_folder_without_calls_says_so(tmp_path):
     )
     assert result.exit_code == 2
     assert "no subscribers, voice table" in result.output
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_the_day_is_the_same_on_spark(day, province, tmp_path):
+    spark = run_day(province, tmp_path, engine="spark")
+    for name in ("fraud_list", "card_brokers", "warnings"):
+        pd.testing.assert_frame_equal(
+            getattr(day, name).reset_index(drop=True),
+            getattr(spark, name).reset_index(drop=True),
+            check_exact=True,
+        )

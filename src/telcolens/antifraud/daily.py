@@ -21,7 +21,6 @@ from pathlib import Path
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
-import pyarrow as pa
 from ibis.backends import BaseBackend
 
 from telcolens import engine as engines
@@ -192,10 +191,14 @@ def _sims(con, t, scored: pd.DataFrame) -> pd.DataFrame:
     d = t["devices"]
     per_imei = d.group_by("imei_id").aggregate(n=d[ID].nunique())
     ranked = d.join(per_imei, "imei_id").select(ID, "imei_id", "n")
-    top = ranked.group_by(ID).aggregate(imei_id=ranked.imei_id.argmax(ranked.n))
-    acct = con.to_pyarrow(subs.left_join(top, ID).drop(f"{ID}_right"))
-    # Nullable Int64 keeps 64-bit pseudonyms exact where a SIM has no device.
-    acct = acct.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
-    acct[ID] = acct[ID].astype("int64")
+    # Fetched separately and joined here: a null in a 64-bit column fetched from Spark
+    # passes through float64 and loses the pseudonym's last digits. Ties between devices
+    # go to the smallest pseudonym, so both engines pick the same one.
+    acct = con.to_pyarrow(subs).to_pandas()
+    top = con.to_pyarrow(ranked).to_pandas()
+    top = top.sort_values([ID, "n", "imei_id"], ascending=[True, False, True])
+    top = top.drop_duplicates(ID, keep="first")
+    top["imei_id"] = top["imei_id"].astype("Int64")
+    acct = acct.merge(top[[ID, "imei_id"]], on=ID, how="left")
     sims = acct.merge(scored[[ID, "score", "flagged"]], on=ID, how="left")
     return sims.set_index(ID, drop=False).fillna({"score": 0.0, "flagged": 0})
