@@ -154,7 +154,8 @@ def _score(con, t, feats: pd.DataFrame, model) -> pd.DataFrame:
     base = feats[[ID, "calls_out", "distinct_callees"]].copy()
     if model is None:
         return base.assign(score=0.0, flagged=0, model_reasons="")
-    graph = con.to_pyarrow(call_graph(t)).to_pandas()
+    # A model trained with the call graph scores with it; one trained without, without.
+    graph = con.to_pyarrow(call_graph(t)).to_pandas() if model.stage1_ is not None else None
     missing = [c for c in model.feature_names_ if c not in feats.columns]
     if missing:
         raise ValueError(
