@@ -108,12 +108,12 @@ def run_day(
         for row in by_rule.itertuples(index=False)
     ]
     candidate = (scored.flagged == 1) | by_rule.any(axis=1)
-    protected = feats[ID].isin(allowed[ID]) | feats[ID].isin(cleared[ID])
+    whitelisted = feats[ID].isin(allowed[ID])
+    protected = whitelisted | feats[ID].isin(cleared[ID])
     scored["flagged_by"] = _flagged_by(scored.flagged == 1, by_rule.any(axis=1))
     scored["reasons"] = _reasons(scored, number_rules)
-    suppressed = scored[candidate & protected].assign(
-        why=lambda d: ["whitelist" if i in set(allowed[ID]) else "reinstated" for i in d[ID]]
-    )
+    why = pd.Series("reinstated", index=scored.index).where(~whitelisted, "whitelist")
+    suppressed = scored[candidate & protected].assign(why=why)
     final = candidate & ~protected
     fraud_list = scored[final].sort_values("score", ascending=False, kind="stable")
     fraud_list = fraud_list[list(FRAUD_LIST_COLUMNS)].reset_index(drop=True)
