@@ -37,6 +37,9 @@ def test_outputs_on_disk_match_the_result(day):
     assert on_disk[ID].tolist() == day.fraud_list[ID].tolist()
     summary = json.loads((day.out / "summary.json").read_text())
     assert summary["fraud_numbers"] == len(day.fraud_list)
+    # No whitelist, no reinstatements: nothing kept off the list.
+    assert summary["suppressed"] == 0 and day.suppressed.empty
+    assert len(pd.read_csv(day.out / "suppressed.csv")) == 0
     brokers = pd.read_csv(day.out / "card_brokers.csv")
     assert set(brokers.kind) <= {"id_card", "device", "outlet"}
     assert (brokers.reasons.str.len() > 0).all()

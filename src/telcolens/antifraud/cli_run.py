@@ -15,7 +15,7 @@ from telcolens.antifraud import lists
 from telcolens.antifraud.features import FEATURES, REQUIRED_TABLES, fraud_features
 from telcolens.antifraud.rules import DEFAULT_RULES, RuleError, load_rules
 from telcolens.cli_options import EngineOption
-from telcolens.console import console, fail, status
+from telcolens.console import console, fail, progress_bar, status
 
 DataOption = Annotated[
     Path,
@@ -81,11 +81,16 @@ def run_command(
     engine: EngineOption = "duckdb",
 ) -> None:
     """The day's fraud list, card-broker list, victim warnings and case files."""
-    from telcolens.antifraud.daily import run_day
+    from telcolens.antifraud.daily import STEPS, run_day
 
     if model is None:
         console.print("[yellow]No --model: flagging by rules only (lower recall).[/]")
-    with status(f"Running the anti-fraud day over {data} on {engine}"):
+    with progress_bar() as bar:
+        task = bar.add_task(f"Anti-fraud run over {data}", total=len(STEPS))
+
+        def on_step(name: str) -> None:
+            bar.update(task, completed=STEPS.index(name), description=name)
+
         try:
             result = run_day(
                 data,
@@ -95,9 +100,11 @@ def run_command(
                 rules_path=rules,
                 whitelist=whitelist,
                 reinstatements=reinstatements,
+                progress=on_step,
             )
         except (ValueError, FileNotFoundError) as exc:
             raise fail(str(exc)) from None
+        bar.update(task, completed=len(STEPS), description="anti-fraud run done")
     s = result.summary
     table = Table(title=f"Anti-fraud run as of {s['as_of']}", show_header=False)
     for label, value in [

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 from ibis.backends import BaseBackend
 
@@ -31,6 +33,14 @@ from telcolens.antifraud.lists import read_reinstatements, read_whitelist
 from telcolens.antifraud.rules import DEFAULT_RULES, apply_rules, load_rules
 
 ID = "subscriber_id"
+# The run's steps, in order, as reported to a progress callback.
+STEPS = (
+    "features",
+    "model and rules",
+    "card brokers",
+    "victim warnings",
+    "case files",
+)
 FRAUD_LIST_COLUMNS = (
     ID,
     "score",
@@ -82,8 +92,13 @@ def run_day(
     whitelist: Path | None = None,
     reinstatements: Path | None = None,
     con: BaseBackend | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> DayResult:
-    """Run the day's anti-fraud pipeline over ``data_dir`` and write its outputs to ``out``."""
+    """Run the day's anti-fraud pipeline over ``data_dir`` and write its outputs to ``out``.
+
+    ``progress`` is called with each of STEPS as it starts.
+    """
+    step = progress or (lambda _name: None)
     rules = load_rules(rules_path or DEFAULT_RULES, features=list(FEATURES))
     allowed = read_whitelist(whitelist)
     cleared = read_reinstatements(reinstatements)
@@ -96,9 +111,11 @@ def run_day(
     t = engines.tables(con, data_dir, require=REQUIRED_TABLES)
     as_of = data_end(con, t["voice"])
     out.mkdir(parents=True, exist_ok=True)
+    step(STEPS[0])
     feats = con.to_pyarrow(fraud_features(t, as_of)).to_pandas()
     feats.to_parquet(out / "features.parquet", index=False)
 
+    step(STEPS[1])
     scored = _score(con, t, feats, model)
     hits = apply_rules(rules, feats)
     number_rules = [r for r in rules if r.target == "number"]
@@ -112,16 +129,20 @@ def run_day(
     protected = whitelisted | feats[ID].isin(cleared[ID])
     scored["flagged_by"] = _flagged_by(scored.flagged == 1, by_rule.any(axis=1))
     scored["reasons"] = _reasons(scored, number_rules)
-    why = pd.Series("reinstated", index=scored.index).where(~whitelisted, "whitelist")
-    suppressed = scored[candidate & protected].assign(why=why)
+    kept_off = candidate & protected
+    suppressed = scored[kept_off].assign(
+        why=np.where(whitelisted[kept_off], "whitelist", "reinstated")
+    )
     final = candidate & ~protected
     fraud_list = scored[final].sort_values("score", ascending=False, kind="stable")
     fraud_list = fraud_list[list(FRAUD_LIST_COLUMNS)].reset_index(drop=True)
 
+    step(STEPS[2])
     sims = _sims(con, t, scored.assign(flagged=final.astype(int)))
     descriptions = {r.name: r.description for r in rules}
     card_brokers = brokers.rank_brokers(sims, rules, hits.set_index(feats[ID]), descriptions)
     flagged_ids = ibis.memtable(fraud_list[[ID]])
+    step(STEPS[3])
     contact_rows = con.to_pyarrow(
         victims.contacts(t["voice"], t["subscribers"], flagged_ids)
     ).to_pandas()
@@ -133,6 +154,7 @@ def run_day(
     suppressed[[ID, "why", "score", "flagged_by", "reasons"]].to_csv(
         out / "suppressed.csv", index=False
     )
+    step(STEPS[4])
     write_cases(con, t, out / "cases", fraud_list, feats, sims, contact_rows, as_of)
     summary = {
         "as_of": as_of.isoformat(),
