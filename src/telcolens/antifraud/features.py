@@ -20,7 +20,14 @@ import datetime as dt
 import ibis
 import ibis.expr.types as ir
 
-from telcolens.profile.pipeline import NIGHT_END_HOUR, NIGHT_START_HOUR, SHORT_CALL_S, sightings
+from telcolens.profile.pipeline import (
+    NIGHT_END_HOUR,
+    NIGHT_START_HOUR,
+    SHORT_CALL_S,
+    located_sightings,
+    mobility,
+    ratio,
+)
 
 # Tables the features cannot do without; the others may be absent (counted as zero).
 REQUIRED_TABLES = ("subscribers", "voice")
@@ -67,10 +74,6 @@ FEATURES: dict[str, str] = {
     "contact_mean_degree": "Mean degree of its contacts.",
     "same_city_contact_share": "Share of on-net contacts whose account is in its city.",
 }
-
-
-def _ratio(num: ir.NumericValue, den: ir.NumericValue) -> ir.FloatingValue:
-    return ibis.ifelse(den > 0, num.cast("float64") / den.cast("float64"), ibis.null("float64"))
 
 
 def _count(x: ir.Value) -> ir.IntegerValue:
@@ -154,20 +157,13 @@ def usage(t: dict[str, ir.Table]) -> list[ir.Table]:
 
 
 def _mobility(t: dict[str, ir.Table]) -> ir.Table:
-    seen = sightings(t)
-    cells = t["cells"].select("cell_id", "city")
-    seen = seen.left_join(cells, "cell_id").select(
-        "subscriber_id", "cell_id", "city", day=seen.seen_at.date()
-    )
+    """The profile's mobility plus the most cities seen in on one day."""
+    seen = located_sightings(t)
     per_day = seen.group_by(["subscriber_id", "day"]).aggregate(cities=seen.city.nunique())
-    days = per_day.group_by("subscriber_id").aggregate(
-        max_cities_per_day=_count(per_day.cities.max()), active_days=per_day.count()
+    busiest = per_day.group_by("subscriber_id").aggregate(
+        max_cities_per_day=_count(per_day.cities.max())
     )
-    overall = seen.group_by("subscriber_id").aggregate(
-        distinct_cells=_count(seen.cell_id.nunique()),
-        distinct_cities=_count(seen.city.nunique()),
-    )
-    return overall.join(days, "subscriber_id")
+    return mobility(t).join(busiest, "subscriber_id")
 
 
 def account(t: dict[str, ir.Table], as_of: dt.date) -> ir.Table:
@@ -240,8 +236,8 @@ def graph(t: dict[str, ir.Table]) -> ir.Table:
         "subscriber_id",
         "degree",
         "two_hop_reach",
-        contact_mean_degree=_ratio(g.two_hop_reach, g.degree),
-        same_city_contact_share=_ratio(g.same_city, g.onnet),
+        contact_mean_degree=ratio(g.two_hop_reach, g.degree),
+        same_city_contact_share=ratio(g.same_city, g.onnet),
     )
 
 
@@ -274,16 +270,16 @@ def fraud_features(t: dict[str, ir.Table], as_of: dt.date) -> ir.Table:
         calls_in=n("calls_in"),
         distinct_callees=n("distinct_callees"),
         distinct_callers=n("distinct_callers"),
-        short_call_share=_ratio(c.short_calls, c.calls_out),
-        answered_share=_ratio(c.answered, c.calls_out),
-        night_share=_ratio(c.night_calls, c.calls_out),
-        mean_call_s=_ratio(c.duration_total, c.calls_out),
-        callback_share=_ratio(c.called_back, c.callees),
-        new_callee_share=_ratio(c.new_callees, c.callees),
+        short_call_share=ratio(c.short_calls, c.calls_out),
+        answered_share=ratio(c.answered, c.calls_out),
+        night_share=ratio(c.night_calls, c.calls_out),
+        mean_call_s=ratio(c.duration_total, c.calls_out),
+        callback_share=ratio(c.called_back, c.callees),
+        new_callee_share=ratio(c.new_callees, c.callees),
         active_hours=n("active_hours"),
         peak_hour_callees=n("peak_hour_callees"),
         peak_short_hour_callees=n("peak_short_hour_callees"),
-        burstiness=_ratio(c.peak_hour_calls * c.active_hours, c.calls_out),
+        burstiness=ratio(c.peak_hour_calls * c.active_hours, c.calls_out),
         sms_out=n("sms_out"),
         sms_recipients=n("sms_recipients"),
         sms_in=n("sms_in"),

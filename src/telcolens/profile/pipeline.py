@@ -38,7 +38,8 @@ PROFILE_COLUMNS: dict[str, str] = {
 }
 
 
-def _ratio(num: ir.IntegerValue, den: ir.IntegerValue) -> ir.FloatingValue:
+def ratio(num: ir.IntegerValue, den: ir.IntegerValue) -> ir.FloatingValue:
+    """``num / den`` as float64, empty where ``den`` is 0 (shares other capabilities use too)."""
     return ibis.ifelse(den > 0, num.cast("float64") / den.cast("float64"), ibis.null("float64"))
 
 
@@ -100,12 +101,18 @@ def sightings(t: dict[str, ir.Table]) -> ir.Table:
     )
 
 
-def _mobility(t: dict[str, ir.Table]) -> ir.Table:
+def located_sightings(t: dict[str, ir.Table]) -> ir.Table:
+    """:func:`sightings` with the city of each cell and the day of each sighting."""
     seen = sightings(t)
     cells = t["cells"].select("cell_id", "city")
-    seen = seen.left_join(cells, "cell_id").select(
+    return seen.left_join(cells, "cell_id").select(
         "subscriber_id", "cell_id", "city", day=seen.seen_at.date()
     )
+
+
+def mobility(t: dict[str, ir.Table]) -> ir.Table:
+    """Per subscriber seen: distinct cells, distinct cities, active days."""
+    seen = located_sightings(t)
     return seen.group_by("subscriber_id").aggregate(
         distinct_cells=seen.cell_id.nunique(),
         distinct_cities=seen.city.nunique(),
@@ -122,7 +129,7 @@ def usage_profile(t: dict[str, ir.Table]) -> ir.Table:
         _sent_sms(t["sms"]),
         _received(t["sms"], "recipient", "sms_in"),
         _data(t["data_sessions"]),
-        _mobility(t),
+        mobility(t),
     ]
     joined = base
     for part in parts:
@@ -134,9 +141,9 @@ def usage_profile(t: dict[str, ir.Table]) -> ir.Table:
         calls_out=c.calls_out.coalesce(zero),
         calls_in=c.calls_in.coalesce(zero),
         distinct_callees=c.distinct_callees.cast("int64").coalesce(zero),
-        short_call_share=_ratio(c.short_calls, c.calls_out),
-        night_share=_ratio(c.night_calls, c.calls_out),
-        mean_call_duration_s=_ratio(c.duration_total, c.calls_out),
+        short_call_share=ratio(c.short_calls, c.calls_out),
+        night_share=ratio(c.night_calls, c.calls_out),
+        mean_call_duration_s=ratio(c.duration_total, c.calls_out),
         sms_out=c.sms_out.coalesce(zero),
         sms_in=c.sms_in.coalesce(zero),
         data_bytes=c.data_bytes.coalesce(zero),
