@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _measure import measure
-from bench_profile import ensure_province, voice_rows
+from bench_profile import add_province_args, ensure_province, voice_rows
 
 
 def run_one(engine: str, data: Path, out: Path) -> None:
@@ -40,10 +40,7 @@ def run_one(engine: str, data: Path, out: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path("/tmp/telcolens-bench"))
-    parser.add_argument("--subscribers", type=int, default=700_000)
-    parser.add_argument("--days", type=int, default=7)
-    parser.add_argument("--seed", type=int, default=1)
+    add_province_args(parser)
     parser.add_argument("--engines", default="duckdb", help="comma-separated: duckdb,spark")
     parser.add_argument("--repeat", type=int, default=3, help="repeats on DuckDB (Spark once)")
     parser.add_argument("--run-one", help=argparse.SUPPRESS)

@@ -57,12 +57,17 @@ def voice_rows(data: Path) -> int:
     return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_province_args(parser: argparse.ArgumentParser) -> None:
+    """The benchmark province: where it is, and its size if it must be generated."""
     parser.add_argument("--data", type=Path, default=Path("/tmp/telcolens-bench"))
     parser.add_argument("--subscribers", type=int, default=700_000)
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--seed", type=int, default=1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_province_args(parser)
     parser.add_argument("--runs", default=",".join(RUNS), help=f"comma-separated from {RUNS}")
     parser.add_argument(
         "--repeat", type=int, default=3, help="repeats of the DuckDB runs (Spark runs once)"
