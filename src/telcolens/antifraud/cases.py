@@ -40,23 +40,20 @@ EVIDENCE = (
 
 
 def sample_calls(voice: ir.Table, flagged: ir.Table, n: int = SAMPLE_CALLS) -> ir.Table:
-    """The latest ``n`` calls each flagged number made."""
+    """The latest ``n`` calls each flagged number made, with its first and last call time.
+
+    One pass over the calls: the first and last times are window aggregates over all of
+    the number's calls, carried on each sampled row.
+    """
     mo = voice.filter(voice.direction == "MO")
     mo = mo.join(flagged, mo.caller == flagged.subscriber_id)
     ranked = mo.mutate(
-        rn=ibis.row_number().over(group_by="caller", order_by=ibis.desc("start_time"))
+        rn=ibis.row_number().over(group_by="caller", order_by=ibis.desc("start_time")),
+        first_seen=mo.start_time.min().over(group_by="caller"),
+        last_seen=mo.start_time.max().over(group_by="caller"),
     )
     return ranked.filter(ranked.rn < n).select(
-        "caller", "callee", "start_time", "duration_s", "cell_id"
-    )
-
-
-def seen(voice: ir.Table, flagged: ir.Table) -> ir.Table:
-    """First and last call each flagged number made."""
-    mo = voice.filter(voice.direction == "MO")
-    mo = mo.join(flagged, mo.caller == flagged.subscriber_id)
-    return mo.group_by("caller").aggregate(
-        first_seen=mo.start_time.min(), last_seen=mo.start_time.max()
+        "caller", "callee", "start_time", "duration_s", "cell_id", "first_seen", "last_seen"
     )
 
 
@@ -78,7 +75,7 @@ def write_cases(
         return 0
     flagged = ibis.memtable(fraud_list[["subscriber_id"]])
     calls = con.to_pyarrow(sample_calls(t["voice"], flagged)).to_pandas()
-    times = con.to_pyarrow(seen(t["voice"], flagged)).to_pandas().set_index("caller")
+    times = calls.groupby("caller")[["first_seen", "last_seen"]].first()
     feats = feats.set_index("subscriber_id")
     reached = contact_rows.groupby("fraud").agg(
         reached=("victim", "size"),
