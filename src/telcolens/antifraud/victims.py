@@ -40,14 +40,17 @@ def contacts(voice: ir.Table, subscribers: ir.Table, flagged: ir.Table) -> ir.Ta
     ``flagged`` has one column, ``subscriber_id``. Flagged numbers are not
     contacts of each other.
     """
-    calls = voice.select("caller", "callee", "start_time", "duration_s").distinct()
+    calls = voice.select("caller", "callee", "start_time", "duration_s")
     fraud = flagged.select(f="subscriber_id")
+    # An on-net call has two legs (MO and MT); distinct after the join with the few
+    # flagged numbers, not over every call.
     out = calls.join(fraud, calls.caller == fraud.f).select(
         victim=calls.callee, fraud=calls.caller, t=calls.start_time, d=calls.duration_s, back=0
     )
     back = calls.join(fraud, calls.callee == fraud.f).select(
         victim=calls.caller, fraud=calls.callee, t=calls.start_time, d=calls.duration_s, back=1
     )
+    out, back = out.distinct(), back.distinct()
     both = ibis.union(out, back, distinct=False)
     both = both.filter(both.victim.notin(fraud.f))
     subs = subscribers.select("subscriber_id", age=subscribers.age.cast("int64"))
@@ -82,7 +85,12 @@ def warning_list(contact_rows: pd.DataFrame) -> pd.DataFrame:
     w["risk"] = w.points / MAX_POINTS
     w["reasons"] = [_reason(r) for r in w.itertuples(index=False)]
     w = w.rename(columns={"victim": "subscriber_id", "fraud": "fraud_number"})
-    w = w.sort_values(["points", "longest_call_s"], ascending=False, kind="stable")
+    # A total order (ties broken by the numbers), so both engines list contacts alike,
+    # whatever order their aggregation returned them in.
+    w = w.sort_values(
+        ["points", "longest_call_s", "subscriber_id", "fraud_number"],
+        ascending=[False, False, True, True],
+    )
     return w[list(WARNING_COLUMNS)].reset_index(drop=True)
 
 
