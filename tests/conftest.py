@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,4 +24,39 @@ def province(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small province (3,000 subscribers, 2 days) built once per session; its data dir."""
     out = tmp_path_factory.mktemp("province") / "data"
     generate_province(out, progress=False, **PROVINCE_SIZE)
+    return out
+
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty store on each backend in turn: a SQLite file, then a fresh PostgreSQL database.
+
+    The PostgreSQL server at 127.0.0.1:5432 (user postgres, trust auth) gets a new
+    database per test, dropped afterwards.
+    """
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    import psycopg
+
+    name = f"telcolens_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def day_run(province: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The anti-fraud run (rules only) over the shared province: a run folder to load."""
+    from telcolens.antifraud.daily import run_day
+
+    out = tmp_path_factory.mktemp("antifraud") / "run"
+    run_day(province, out)
     return out

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table as RichTable
 
-from telcolens import __version__
+from telcolens import __version__, cli_service
 from telcolens.capabilities import DemoContext, capabilities
 from telcolens.cli_options import EngineOption
 from telcolens.console import console, err_console, fail
@@ -211,3 +211,4 @@ def _claim_demo_dir(out: Path) -> None:
 
 for _capability in capabilities():
     _capability.register_cli(app)
+cli_service.register(app)

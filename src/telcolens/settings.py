@@ -35,6 +35,15 @@ class Settings(BaseSettings):
         None, description="DuckDB memory_limit, e.g. '8GB'; DuckDB's own default when unset."
     )
     duckdb_threads: int | None = Field(None, description="DuckDB threads; all cores when unset.")
+    database_url: str = Field(
+        "sqlite:///telcolens.db",
+        description="Operational store: a SQLite file by default, "
+        "postgresql+psycopg://user:password@host/db in production.",
+    )
+    session_hours: float = Field(12.0, gt=0, description="How long a console login lasts.")
+    secure_cookies: bool = Field(
+        False, description="Send the login cookie over HTTPS only (set behind TLS)."
+    )
 
     @model_validator(mode="after")
     def _no_default_secret_in_production(self) -> Settings:

@@ -57,6 +57,20 @@ def sample_calls(voice: ir.Table, flagged: ir.Table, n: int = SAMPLE_CALLS) -> i
     )
 
 
+def activity(voice: ir.Table, cells: ir.Table, flagged: ir.Table) -> ir.Table:
+    """Where each flagged number called from: calls per (number, cell), with the cell's place.
+
+    A cell missing from ``cells`` keeps its counts with its place unknown (null).
+    """
+    mo = voice.filter((voice.direction == "MO") & voice.cell_id.notnull())
+    mo = mo.join(flagged, mo.caller == flagged.subscriber_id)
+    per = mo.group_by(subscriber_id=mo.caller, cell_id=mo.cell_id).aggregate(calls=ibis._.count())
+    place = cells.select("cell_id", "city", "lat", "lon")
+    return per.left_join(place, "cell_id").select(
+        "subscriber_id", "cell_id", "city", "lat", "lon", "calls"
+    )
+
+
 def write_cases(
     con: BaseBackend,
     t: dict[str, ir.Table],

@@ -15,6 +15,7 @@ from telcolens.antifraud import lists
 from telcolens.antifraud.features import FEATURES, REQUIRED_TABLES, fraud_features
 from telcolens.antifraud.rules import DEFAULT_RULES, RuleError, load_rules
 from telcolens.cli_options import EngineOption
+from telcolens.cli_service import DatabaseOption, _os_user, engine_or_fail
 from telcolens.console import console, fail, progress_bar, status
 
 DataOption = Annotated[
@@ -42,6 +43,7 @@ def register(group: typer.Typer) -> None:
     group.command("evaluate")(evaluate_command)
     group.command("rules")(rules_command)
     group.command("reinstate")(reinstate_command)
+    group.command("load")(load_command)
     whitelist = typer.Typer(help="Registered business numbers the fraud list never flags.")
     whitelist.command("add")(whitelist_add)
     whitelist.command("show")(whitelist_show)
@@ -79,10 +81,21 @@ def run_command(
     whitelist: WhitelistOption = None,
     reinstatements: ReinstatementsOption = None,
     engine: EngineOption = "duckdb",
+    load: Annotated[
+        bool,
+        typer.Option(
+            help="Load the lists into the store as cases (and keep its whitelisted and "
+            "reinstated numbers off the list)."
+        ),
+    ] = False,
+    database_url: DatabaseOption = None,
 ) -> None:
     """The day's fraud list, card-broker list, victim warnings and case files."""
     from telcolens.antifraud.daily import STEPS, run_day
 
+    store = engine_or_fail(database_url) if load else None
+    if store is not None:
+        whitelist, reinstatements = _store_lists(store, out, whitelist, reinstatements)
     if model is None:
         console.print("[yellow]No --model: flagging by rules only (lower recall).[/]")
     with progress_bar() as bar:
@@ -118,6 +131,59 @@ def run_command(
         table.add_row(label, value)
     console.print(table)
     console.print(f"Lists and case files in [bold]{out}[/]")
+    if store is not None:
+        _load(store, out)
+
+
+def _store_lists(store, out: Path, whitelist: Path | None, reinstatements: Path | None):
+    """The store's whitelist and reinstatements (plus any files given), as files for the run."""
+    from sqlalchemy.orm import Session
+
+    from telcolens.antifraud.load import export_lists
+
+    with Session(store) as session:
+        wl, rs = export_lists(session)
+    try:
+        wl = lists.merge_whitelists(wl, lists.read_whitelist(whitelist))
+        rs = lists.merge_reinstatements(rs, lists.read_reinstatements(reinstatements))
+    except lists.ListError as exc:
+        raise fail(str(exc)) from None
+    folder = out / "lists"
+    folder.mkdir(parents=True, exist_ok=True)
+    wl.to_csv(folder / "whitelist.csv", index=False)
+    rs.to_csv(folder / "reinstatements.csv", index=False)
+    return folder / "whitelist.csv", folder / "reinstatements.csv"
+
+
+def _load(store, run_dir: Path) -> None:
+    from sqlalchemy.orm import Session
+
+    from telcolens.antifraud.load import LoadError, load_run
+
+    try:
+        with Session(store) as session, session.begin():
+            report = load_run(session, run_dir, actor=_os_user())
+    except LoadError as exc:
+        raise fail(str(exc)) from None
+    if report.already_loaded:
+        console.print(f"The run of {report.as_of} is already in the store: nothing changed")
+        return
+    console.print(
+        f"Store: {report.opened} cases opened, {report.refreshed} refreshed, "
+        f"{report.reopened} reopened on new evidence, {report.kept_closed} kept closed, "
+        f"{report.whitelisted} whitelisted skipped; {report.warnings:,} warnings, "
+        f"{report.brokers} card brokers (as of {report.as_of})"
+    )
+
+
+def load_command(
+    run_dir: Annotated[
+        Path, typer.Argument(help="Output folder of `telcolens antifraud run`.", file_okay=False)
+    ],
+    database_url: DatabaseOption = None,
+) -> None:
+    """Load a day's run into the store as cases (loading it again changes nothing)."""
+    _load(engine_or_fail(database_url), run_dir)
 
 
 def evaluate_command(

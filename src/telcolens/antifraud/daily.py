@@ -8,6 +8,7 @@
 - ``victim_warnings.csv``: subscribers to warn, with the number that reached them;
 - ``suppressed.csv``: whitelisted or reinstated numbers that would have been flagged;
 - ``cases/<subscriber_id>.json``: one case file per flagged number (evidence);
+- ``activity.csv``: calls per flagged number and cell, with the cell's city and place;
 - ``features.parquet`` and ``summary.json``.
 """
 
@@ -27,7 +28,7 @@ from ibis.backends import BaseBackend
 
 from telcolens import engine as engines
 from telcolens.antifraud import brokers, victims
-from telcolens.antifraud.cases import write_cases
+from telcolens.antifraud.cases import activity, write_cases
 from telcolens.antifraud.features import FEATURES, REQUIRED_TABLES, contacts, fraud_features
 from telcolens.antifraud.lists import read_reinstatements, read_whitelist
 from telcolens.antifraud.rules import DEFAULT_RULES, apply_rules, load_rules
@@ -156,6 +157,8 @@ def run_day(
     )
     step(STEPS[4])
     write_cases(con, t, out / "cases", fraud_list, feats, sims, contact_rows, as_of)
+    where = con.to_pyarrow(activity(t["voice"], t["cells"], flagged_ids)).to_pandas()
+    where.sort_values(["subscriber_id", "cell_id"]).to_csv(out / "activity.csv", index=False)
     summary = {
         "as_of": as_of.isoformat(),
         "engine": engine,

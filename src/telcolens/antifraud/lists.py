@@ -67,6 +67,18 @@ def read_reinstatements(path: Path | None) -> pd.DataFrame:
     return df[list(REINSTATEMENT_COLUMNS)]
 
 
+def merge_whitelists(*frames: pd.DataFrame) -> pd.DataFrame:
+    """One whitelist from several (the first entry of a number wins)."""
+    merged = pd.concat([f[list(WHITELIST_COLUMNS)] for f in frames], ignore_index=True)
+    return merged.drop_duplicates("subscriber_id", keep="first").reset_index(drop=True)
+
+
+def merge_reinstatements(*frames: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat(
+        [f[list(REINSTATEMENT_COLUMNS)] for f in frames], ignore_index=True
+    ).reset_index(drop=True)
+
+
 def add_to_whitelist(path: Path, number: str, category: str, note: str, added_by: str) -> int:
     """Append a number (pseudonymised here) to the whitelist; returns its pseudonym."""
     if category not in CATEGORIES:

@@ -1,0 +1,288 @@
+"""Loading a day's anti-fraud run into the store as cases, idempotently.
+
+- Loading the same run twice changes nothing (its digest is already on record).
+- Loading a new run of the same day replaces that day's lists and refreshes its cases.
+- A flagged number with an open case refreshes it; with no case, opens one.
+- A cleared number stays cleared unless the run brings new evidence
+  (:func:`telcolens.antifraud.workflow.new_evidence`); a whitelisted one is never reopened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from telcolens.antifraud.lists import REINSTATEMENT_COLUMNS, WHITELIST_COLUMNS
+from telcolens.antifraud.workflow import new_evidence, protected_numbers
+from telcolens.store.audit import record
+from telcolens.store.models import (
+    CardBroker,
+    CaseActivity,
+    FraudCase,
+    Reinstatement,
+    Run,
+    VictimWarning,
+    WhitelistEntry,
+    utcnow,
+)
+
+RECORD_TZ = ZoneInfo("Asia/Shanghai")
+RUN_FILES = ("summary.json", "fraud_list.csv", "victim_warnings.csv", "card_brokers.csv")
+
+
+class LoadError(ValueError):
+    """A run folder that cannot be loaded (missing or unreadable files)."""
+
+
+@dataclass
+class LoadReport:
+    as_of: dt.date
+    already_loaded: bool = False
+    opened: int = 0
+    refreshed: int = 0
+    reopened: int = 0
+    kept_closed: int = 0
+    whitelisted: int = 0
+    warnings: int = 0
+    brokers: int = 0
+    reopen_reasons: dict[int, str] = field(default_factory=dict)
+
+
+def load_run(session: Session, run_dir: Path, actor: str) -> LoadReport:
+    """Load ``run_dir`` (the output of ``telcolens antifraud run``) in the caller's transaction."""
+    run_dir = Path(run_dir)
+    missing = [f for f in RUN_FILES if not (run_dir / f).is_file()]
+    if missing:
+        raise LoadError(
+            f"{run_dir} is not an anti-fraud run folder: missing {', '.join(missing)} "
+            "(write one with `telcolens antifraud run`)"
+        )
+    summary = json.loads((run_dir / "summary.json").read_text())
+    as_of = dt.date.fromisoformat(summary["as_of"])
+    digest = _digest(run_dir)
+    report = LoadReport(as_of)
+    run = session.scalar(select(Run).where(Run.as_of == as_of))
+    if run is not None and run.digest == digest:
+        report.already_loaded = True
+        return report
+    if run is None:
+        run = Run(as_of=as_of, source="", digest="", loaded_by=actor, summary={})
+        session.add(run)
+    run.source, run.digest, run.summary = str(run_dir.resolve()), digest, summary
+    run.loaded_at, run.loaded_by = utcnow(), actor
+
+    _load_cases(session, run_dir, as_of, report)
+    report.warnings = _replace_day(session, VictimWarning, as_of, _warnings(run_dir, as_of))
+    report.brokers = _replace_day(session, CardBroker, as_of, _brokers(run_dir, as_of))
+    _replace_day(session, CaseActivity, as_of, _activity(run_dir, as_of))
+    record(
+        session,
+        actor,
+        "run.load",
+        "antifraud_run",
+        as_of.isoformat(),
+        source=run.source,
+        opened=report.opened,
+        refreshed=report.refreshed,
+        reopened=report.reopened,
+        kept_closed=report.kept_closed,
+        whitelisted=report.whitelisted,
+    )
+    for case_id, why in report.reopen_reasons.items():
+        record(session, actor, "case.reopen", "fraud_case", case_id, reason=why)
+    return report
+
+
+def export_lists(session: Session) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The store's whitelist and reinstatements in the run's list format (pseudonyms)."""
+    wl = pd.DataFrame(
+        [
+            (w.subscriber_id, w.category, w.note, w.added_by, w.added_at.isoformat())
+            for w in session.scalars(select(WhitelistEntry))
+        ],
+        columns=list(WHITELIST_COLUMNS),
+    )
+    rs = pd.DataFrame(
+        [
+            (r.subscriber_id, r.reason, r.analyst, r.reinstated_at.isoformat())
+            for r in session.scalars(select(Reinstatement))
+        ],
+        columns=list(REINSTATEMENT_COLUMNS),
+    )
+    return wl, rs
+
+
+def _load_cases(session: Session, run_dir: Path, as_of: dt.date, report: LoadReport) -> None:
+    flagged = _read_csv(run_dir / "fraud_list.csv")
+    allowed = protected_numbers(session)
+    ids = [int(x) for x in flagged.subscriber_id]
+    existing = {
+        c.subscriber_id: c
+        for chunk in _chunks(ids, 5000)
+        for c in session.scalars(select(FraudCase).where(FraudCase.subscriber_id.in_(chunk)))
+    }
+    now = utcnow()
+    for row in flagged.itertuples(index=False):
+        sid = int(row.subscriber_id)
+        if sid in allowed:
+            report.whitelisted += 1
+            continue
+        fields = _case_fields(run_dir, row)
+        case = existing.get(sid)
+        if case is None:
+            session.add(
+                FraudCase(
+                    subscriber_id=sid,
+                    status="new",
+                    first_flagged=as_of,
+                    last_flagged=as_of,
+                    created_at=now,
+                    updated_at=now,
+                    **fields,
+                )
+            )
+            report.opened += 1
+            continue
+        if case.status == "cleared":
+            why = new_evidence(case, fields["score"], fields["rules"])
+            decided_on = case.decided_at.date() if case.decided_at else None
+            if why is None or (decided_on is not None and as_of <= decided_on):
+                report.kept_closed += 1
+                continue
+            case.status, case.decision_note = "new", None
+            report.reopened += 1
+            session.flush()
+            report.reopen_reasons[case.id] = why
+        else:
+            report.refreshed += 1
+        for name, value in fields.items():
+            setattr(case, name, value)
+        if as_of > case.last_flagged:
+            case.times_flagged += 1
+            case.last_flagged = as_of
+        case.updated_at = now
+
+
+def _case_fields(run_dir: Path, row) -> dict[str, object]:
+    path = run_dir / "cases" / f"{int(row.subscriber_id)}.json"
+    evidence = json.loads(path.read_text()) if path.is_file() else {}
+    return {
+        "score": float(row.score),
+        "flagged_by": str(row.flagged_by),
+        "rules": [r for r in str(row.rules if isinstance(row.rules, str) else "").split(", ") if r],
+        "reasons": str(row.reasons if isinstance(row.reasons, str) else ""),
+        "evidence": evidence,
+        "first_seen": _time(evidence.get("first_seen")),
+        "last_seen": _time(evidence.get("last_seen")),
+    }
+
+
+def _warnings(run_dir: Path, as_of: dt.date) -> list[dict[str, object]]:
+    df = _read_csv(run_dir / "victim_warnings.csv")
+    detail_cols = [c for c in df.columns if c not in ("subscriber_id", "fraud_number", "points")]
+    return [
+        {
+            "as_of": as_of,
+            "subscriber_id": int(r["subscriber_id"]),
+            "fraud_number": int(r["fraud_number"]),
+            "points": int(r["points"]),
+            "detail": {c: _plain(r[c]) for c in detail_cols},
+        }
+        for r in df.to_dict("records")
+    ]
+
+
+def _brokers(run_dir: Path, as_of: dt.date) -> list[dict[str, object]]:
+    df = _read_csv(run_dir / "card_brokers.csv")
+    return [
+        {
+            "as_of": as_of,
+            "kind": str(r["kind"]),
+            "entity": str(r["entity"]),
+            "score": float(r["score"]),
+            "detail": {c: _plain(r[c]) for c in ("sims", "flagged_sims", "reasons")},
+        }
+        for r in df.to_dict("records")
+    ]
+
+
+def _activity(run_dir: Path, as_of: dt.date) -> list[dict[str, object]]:
+    path = run_dir / "activity.csv"
+    if not path.is_file():
+        return []
+    df = _read_csv(path)
+    return [
+        {
+            "as_of": as_of,
+            "subscriber_id": int(r["subscriber_id"]),
+            "cell_id": int(r["cell_id"]),
+            "city": _plain(r["city"]),
+            "lat": _plain(r["lat"]),
+            "lon": _plain(r["lon"]),
+            "calls": int(r["calls"]),
+        }
+        for r in df.to_dict("records")
+    ]
+
+
+def _replace_day(session: Session, model, as_of: dt.date, rows: list[dict[str, object]]) -> int:
+    """The day's rows replace whatever an earlier run of that day left."""
+    kept = {}
+    if model is VictimWarning:  # a contact already made must survive a re-run of the day
+        for w in session.scalars(select(VictimWarning).where(VictimWarning.as_of == as_of)):
+            if w.contacted_at is not None:
+                done = (w.contacted_at, w.contacted_by, w.outcome)
+                kept[(w.subscriber_id, w.fraud_number)] = done
+        for r in rows:
+            done = kept.get((r["subscriber_id"], r["fraud_number"]))
+            if done:
+                r["contacted_at"], r["contacted_by"], r["outcome"] = done
+    session.execute(delete(model).where(model.as_of == as_of))
+    for chunk in _chunks(rows, 5000):
+        session.execute(insert(model), chunk)
+    return len(rows)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise LoadError(f"{path}: cannot read: {exc}") from None
+
+
+def _digest(run_dir: Path) -> str:
+    h = hashlib.sha256()
+    for name in (*RUN_FILES, "activity.csv"):
+        path = run_dir / name
+        if path.is_file():
+            h.update(name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def _time(value: str | None) -> dt.datetime | None:
+    """A record time from a case file: naive means China Standard Time, as in the records."""
+    if not value:
+        return None
+    t = dt.datetime.fromisoformat(value)
+    return t.replace(tzinfo=RECORD_TZ) if t.tzinfo is None else t
+
+
+def _plain(v):
+    if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
+        return None
+    return v.item() if hasattr(v, "item") else v
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

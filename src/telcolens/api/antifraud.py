@@ -1,0 +1,434 @@
+"""The anti-fraud API: the day's figures, the case queue and its actions, the lists.
+
+Pseudonyms are 64-bit integers, beyond what JavaScript numbers hold exactly, so
+they travel as strings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, status
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+
+from telcolens.antifraud import workflow
+from telcolens.antifraud.lists import CATEGORIES
+from telcolens.api.deps import CurrentUser, SessionDep, allow
+from telcolens.privacy import normalise, pseudonymise
+from telcolens.store.audit import record
+from telcolens.store.models import (
+    CASE_STATUSES,
+    AuditEntry,
+    CardBroker,
+    CaseActivity,
+    FraudCase,
+    Run,
+    VictimWarning,
+    WhitelistEntry,
+    utcnow,
+)
+
+ANALYSTS = ("fraud_analyst",)
+router = APIRouter(prefix="/api/antifraud", tags=["antifraud"])
+Page = Annotated[int, Query(ge=1, description="Page number, from 1.")]
+PageSize = Annotated[int, Query(ge=1, le=500, description="Rows per page.")]
+
+
+class CaseRow(BaseModel):
+    id: int
+    subscriber_id: str
+    status: str
+    score: float
+    flagged_by: str
+    rules: list[str]
+    reasons: str
+    first_seen: dt.datetime | None
+    last_seen: dt.datetime | None
+    first_flagged: dt.date
+    last_flagged: dt.date
+    times_flagged: int
+    analyst: str | None
+    handed_over_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, c: FraudCase) -> CaseRow:
+        return cls(
+            **{k: getattr(c, k) for k in cls.model_fields if k != "subscriber_id"},
+            subscriber_id=str(c.subscriber_id),
+        )
+
+
+class CasePage(BaseModel):
+    total: int
+    page: int
+    page_size: int
+    items: list[CaseRow]
+
+
+class HistoryItem(BaseModel):
+    at: dt.datetime
+    actor: str
+    action: str
+    detail: dict[str, Any]
+
+
+class CaseDetail(CaseRow):
+    evidence: dict[str, Any]
+    decision_note: str | None
+    decided_at: dt.datetime | None
+    handed_over_by: str | None
+    history: list[HistoryItem] = Field(default_factory=list)
+
+
+class Note(BaseModel):
+    note: str = Field("", max_length=2000)
+
+
+class Reason(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class WhitelistCase(BaseModel):
+    category: Literal[CATEGORIES]  # type: ignore[valid-type]
+    note: str = Field("", max_length=2000)
+
+
+class WhitelistAdd(WhitelistCase):
+    number: str = Field(
+        min_length=5, max_length=32, description="As dialled; stored pseudonymised."
+    )
+
+
+@router.get("/summary", dependencies=[allow(*ANALYSTS)])
+def summary(session: SessionDep) -> dict[str, Any]:
+    """The latest run's figures and the case queue by status."""
+    run = session.scalar(select(Run).order_by(Run.as_of.desc()).limit(1))
+    by_status = dict(session.execute(select(FraudCase.status, func.count()).group_by("status")))
+    out: dict[str, Any] = {
+        "as_of": run.as_of if run else None,
+        "cases": {s: by_status.get(s, 0) for s in CASE_STATUSES},
+        "handed_over": session.scalar(
+            select(func.count()).where(FraudCase.handed_over_at.is_not(None))
+        ),
+    }
+    if run is not None:
+        day = run.as_of
+        out["flagged_today"] = session.scalar(
+            select(func.count()).where(FraudCase.last_flagged == day)
+        )
+        out["new_today"] = session.scalar(
+            select(func.count()).where(FraudCase.first_flagged == day)
+        )
+        out["victim_warnings"] = session.scalar(
+            select(func.count()).where(VictimWarning.as_of == day)
+        )
+        out["card_brokers"] = dict(
+            session.execute(
+                select(CardBroker.kind, func.count())
+                .where(CardBroker.as_of == day)
+                .group_by(CardBroker.kind)
+            ).all()
+        )
+    return out
+
+
+@router.get("/trend", dependencies=[allow(*ANALYSTS)])
+def trend(
+    session: SessionDep, days: Annotated[int, Query(ge=1, le=366)] = 30
+) -> list[dict[str, Any]]:
+    """Per run day: numbers flagged, new cases, victims to warn, cases confirmed and cleared."""
+    runs = list(session.scalars(select(Run).order_by(Run.as_of.desc()).limit(days)))[::-1]
+    if not runs:
+        return []
+    since = runs[0].as_of
+    new = dict(
+        session.execute(
+            select(FraudCase.first_flagged, func.count())
+            .where(FraudCase.first_flagged >= since)
+            .group_by(FraudCase.first_flagged)
+        ).all()
+    )
+    return [
+        {
+            "day": r.as_of,
+            "flagged": r.summary.get("fraud_numbers", 0),
+            "new_cases": new.get(r.as_of, 0),
+            "victim_warnings": r.summary.get("victim_warnings", 0),
+        }
+        for r in runs
+    ]
+
+
+@router.get("/map", dependencies=[allow(*ANALYSTS)])
+def activity_map(
+    session: SessionDep,
+    day: dt.date | None = None,
+    cells: Annotated[int, Query(ge=0, le=5000, description="Busiest cells to return.")] = 500,
+) -> dict[str, Any]:
+    """Where flagged numbers were active on ``day`` (default: the latest run)."""
+    day = day or session.scalar(select(func.max(CaseActivity.as_of)))
+    if day is None:
+        return {"day": None, "cities": [], "cells": []}
+    where = CaseActivity.as_of == day
+    by_city = session.execute(
+        select(
+            CaseActivity.city,
+            func.count(func.distinct(CaseActivity.subscriber_id)).label("numbers"),
+            func.sum(CaseActivity.calls).label("calls"),
+        )
+        .where(where)
+        .group_by(CaseActivity.city)
+        .order_by(func.sum(CaseActivity.calls).desc())
+    ).all()
+    by_cell = session.execute(
+        select(
+            CaseActivity.cell_id,
+            CaseActivity.city,
+            CaseActivity.lat,
+            CaseActivity.lon,
+            func.count(func.distinct(CaseActivity.subscriber_id)).label("numbers"),
+            func.sum(CaseActivity.calls).label("calls"),
+        )
+        .where(where & CaseActivity.lat.is_not(None))
+        .group_by(CaseActivity.cell_id, CaseActivity.city, CaseActivity.lat, CaseActivity.lon)
+        .order_by(func.sum(CaseActivity.calls).desc(), CaseActivity.cell_id)
+        .limit(cells)
+    ).all()
+    return {
+        "day": day,
+        "cities": [dict(r._mapping) for r in by_city],
+        "cells": [dict(r._mapping, cell_id=str(r.cell_id)) for r in by_cell],
+    }
+
+
+@router.get("/cases", dependencies=[allow(*ANALYSTS)])
+def list_cases(
+    session: SessionDep,
+    status_: Annotated[
+        Literal[CASE_STATUSES] | None,  # type: ignore[valid-type]
+        Query(alias="status", description="Only cases in this status."),
+    ] = None,
+    subscriber_id: Annotated[int | None, Query(description="One number's pseudonym.")] = None,
+    min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
+    flagged_on: Annotated[dt.date | None, Query(description="Flagged by this day's run.")] = None,
+    handed_over: bool | None = None,
+    sort: Literal["score", "last_flagged", "first_flagged", "id"] = "score",
+    page: Page = 1,
+    page_size: PageSize = 50,
+) -> CasePage:
+    """The case queue, filtered and paged; highest score (or latest) first."""
+    q = select(FraudCase)
+    if status_:
+        q = q.where(FraudCase.status == status_)
+    if subscriber_id is not None:
+        q = q.where(FraudCase.subscriber_id == subscriber_id)
+    if min_score is not None:
+        q = q.where(FraudCase.score >= min_score)
+    if flagged_on is not None:
+        q = q.where(FraudCase.last_flagged == flagged_on)
+    if handed_over is not None:
+        has = FraudCase.handed_over_at.is_not(None)
+        q = q.where(has if handed_over else ~has)
+    total = session.scalar(select(func.count()).select_from(q.subquery()))
+    order = getattr(FraudCase, sort)
+    rows = session.scalars(
+        q.order_by(order.desc(), FraudCase.id).offset((page - 1) * page_size).limit(page_size)
+    )
+    return CasePage(
+        total=total or 0, page=page, page_size=page_size, items=[CaseRow.of(c) for c in rows]
+    )
+
+
+def _case(session, case_id: int) -> FraudCase:
+    case = session.get(FraudCase, case_id)
+    if case is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no case {case_id}")
+    return case
+
+
+def _detail(session, case: FraudCase) -> CaseDetail:
+    history = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.object_type == "fraud_case", AuditEntry.object_id == str(case.id))
+        .order_by(AuditEntry.id)
+    )
+    row = CaseRow.of(case).model_dump()
+    return CaseDetail(
+        **row,
+        evidence=case.evidence,
+        decision_note=case.decision_note,
+        decided_at=case.decided_at,
+        handed_over_by=case.handed_over_by,
+        history=[
+            HistoryItem(at=h.at, actor=h.actor, action=h.action, detail=h.detail) for h in history
+        ],
+    )
+
+
+@router.get("/cases/{case_id}", dependencies=[allow(*ANALYSTS)])
+def get_case(case_id: int, session: SessionDep) -> CaseDetail:
+    """One case with its evidence, reasons and history."""
+    return _detail(session, _case(session, case_id))
+
+
+def _act(session, case_id: int, user, action: str, **kwargs) -> CaseDetail:
+    case = _case(session, case_id)
+    try:
+        workflow.ACTIONS[action](session, case, user.name, **kwargs)
+    except workflow.WorkflowError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    session.flush()
+    return _detail(session, case)
+
+
+@router.post("/cases/{case_id}/review", dependencies=[allow(*ANALYSTS)])
+def review_case(case_id: int, session: SessionDep, user: CurrentUser) -> CaseDetail:
+    """Take a new case for review."""
+    return _act(session, case_id, user, "review")
+
+
+@router.post("/cases/{case_id}/confirm", dependencies=[allow(*ANALYSTS)])
+def confirm_case(case_id: int, body: Note, session: SessionDep, user: CurrentUser) -> CaseDetail:
+    """Confirm the number is used for fraud."""
+    return _act(session, case_id, user, "confirm", note=body.note)
+
+
+@router.post("/cases/{case_id}/clear", dependencies=[allow(*ANALYSTS)])
+def clear_case(case_id: int, body: Reason, session: SessionDep, user: CurrentUser) -> CaseDetail:
+    """Clear the case (not fraud), with a reason."""
+    return _act(session, case_id, user, "clear", reason=body.reason)
+
+
+@router.post("/cases/{case_id}/whitelist", dependencies=[allow(*ANALYSTS)])
+def whitelist_case(
+    case_id: int, body: WhitelistCase, session: SessionDep, user: CurrentUser
+) -> CaseDetail:
+    """Clear the case and whitelist the number (a registered business line)."""
+    return _act(session, case_id, user, "whitelist", category=body.category, note=body.note)
+
+
+@router.post("/cases/{case_id}/reinstate", dependencies=[allow(*ANALYSTS)])
+def reinstate_case(
+    case_id: int, body: Reason, session: SessionDep, user: CurrentUser
+) -> CaseDetail:
+    """Restore a confirmed number's service after appeal (the case is cleared)."""
+    return _act(session, case_id, user, "reinstate", reason=body.reason)
+
+
+@router.post("/cases/{case_id}/hand-over", dependencies=[allow(*ANALYSTS)])
+def hand_over_case(case_id: int, session: SessionDep, user: CurrentUser) -> CaseDetail:
+    """Hand a confirmed case to the police anti-fraud centre."""
+    return _act(session, case_id, user, "hand_over")
+
+
+@router.get("/warnings", dependencies=[allow(*ANALYSTS, "service_agent")])
+def warnings(
+    session: SessionDep,
+    day: dt.date | None = None,
+    contacted: bool | None = None,
+    page: Page = 1,
+    page_size: PageSize = 50,
+) -> dict[str, Any]:
+    """Subscribers to warn (预警劝阻), riskiest first, for the day (default: latest run)."""
+    day = day or session.scalar(select(func.max(VictimWarning.as_of)))
+    q = select(VictimWarning).where(VictimWarning.as_of == day)
+    if contacted is not None:
+        done = VictimWarning.contacted_at.is_not(None)
+        q = q.where(done if contacted else ~done)
+    total = session.scalar(select(func.count()).select_from(q.subquery()))
+    rows = session.scalars(
+        q.order_by(VictimWarning.points.desc(), VictimWarning.id)
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
+    return {
+        "day": day,
+        "total": total or 0,
+        "page": page,
+        "page_size": page_size,
+        "items": [
+            {
+                "id": w.id,
+                "subscriber_id": str(w.subscriber_id),
+                "fraud_number": str(w.fraud_number),
+                "points": w.points,
+                "reasons": w.detail.get("reasons"),
+                "age": w.detail.get("age"),
+                "longest_call_s": w.detail.get("longest_call_s"),
+                "contacts": w.detail.get("contacts"),
+                "contacted_at": w.contacted_at,
+                "contacted_by": w.contacted_by,
+                "outcome": w.outcome,
+            }
+            for w in rows
+        ],
+    }
+
+
+class Contact(BaseModel):
+    outcome: Literal["warned_by_call", "warned_by_sms", "unreachable", "already_lost_money"]
+
+
+@router.post("/warnings/{warning_id}/contacted", dependencies=[allow(*ANALYSTS, "service_agent")])
+def warning_contacted(
+    warning_id: int, body: Contact, session: SessionDep, user: CurrentUser
+) -> dict[str, Any]:
+    """Record that a subscriber on the warning list was called or texted, and how it went."""
+    w = session.get(VictimWarning, warning_id)
+    if w is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no warning {warning_id}")
+    w.contacted_at, w.contacted_by, w.outcome = utcnow(), user.name, body.outcome
+    record(session, user.name, "warning.contacted", "victim_warning", w.id, outcome=body.outcome)
+    return {"id": w.id, "outcome": w.outcome, "contacted_at": w.contacted_at}
+
+
+@router.get("/brokers", dependencies=[allow(*ANALYSTS)])
+def card_brokers(
+    session: SessionDep,
+    day: dt.date | None = None,
+    kind: Literal["id_card", "device", "outlet"] | None = None,
+) -> dict[str, Any]:
+    """ID cards, devices and outlets ranked as card brokers (断卡), for the day."""
+    day = day or session.scalar(select(func.max(CardBroker.as_of)))
+    q = select(CardBroker).where(CardBroker.as_of == day)
+    if kind:
+        q = q.where(CardBroker.kind == kind)
+    rows = session.scalars(q.order_by(CardBroker.score.desc(), CardBroker.id))
+    return {
+        "day": day,
+        "items": [{"kind": b.kind, "entity": b.entity, "score": b.score, **b.detail} for b in rows],
+    }
+
+
+@router.get("/whitelist", dependencies=[allow(*ANALYSTS)])
+def get_whitelist(session: SessionDep) -> list[dict[str, Any]]:
+    rows = session.scalars(select(WhitelistEntry).order_by(WhitelistEntry.added_at.desc()))
+    return [
+        {
+            "subscriber_id": str(w.subscriber_id),
+            "category": w.category,
+            "note": w.note,
+            "added_by": w.added_by,
+            "added_at": w.added_at,
+        }
+        for w in rows
+    ]
+
+
+@router.post("/whitelist", status_code=201, dependencies=[allow(*ANALYSTS)])
+def add_whitelist(body: WhitelistAdd, session: SessionDep, user: CurrentUser) -> dict[str, str]:
+    """Whitelist a number as dialled; only its pseudonym is kept."""
+    if len(normalise(body.number)) < 5:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "not a phone number")
+    sid = pseudonymise(body.number)
+    if session.get(WhitelistEntry, sid) is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, "that number is already on the whitelist")
+    session.add(
+        WhitelistEntry(
+            subscriber_id=sid, category=body.category, note=body.note, added_by=user.name
+        )
+    )
+    record(session, user.name, "whitelist.add", "whitelist", sid, category=body.category)
+    return {"subscriber_id": str(sid)}

@@ -1,0 +1,82 @@
+"""The FastAPI application: the API routers, the console, the OpenAPI docs, /health."""
+
+from __future__ import annotations
+
+from fastapi import Depends, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy import text
+from sqlalchemy.orm import sessionmaker
+
+from telcolens import __version__
+from telcolens.api import admin, antifraud, auth, police
+from telcolens.api.deps import current_user
+from telcolens.store.db import check_current, make_engine, upgrade
+from telcolens.web import VENDOR_URL, mount_console
+
+ROUTERS = (auth.router, antifraud.router, police.router, admin.router)
+
+
+def create_app(database_url: str | None = None, *, migrate: bool = True) -> FastAPI:
+    """The app on the store at ``database_url`` (default: ``TELCOLENS_DATABASE_URL``).
+
+    With ``migrate`` (the default) it brings an empty or older database up to date
+    first; without, it refuses to start on a database behind the code.
+    """
+    engine = make_engine(database_url)
+    if migrate:
+        upgrade(engine)
+    else:
+        check_current(engine)
+    app = FastAPI(
+        title="telcolens",
+        version=__version__,
+        summary="Operations intelligence for a telecom operator.",
+        # Served below behind a login, from local assets (no CDN on an intranet).
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.engine = engine
+    app.state.sessions = sessionmaker(engine, expire_on_commit=False)
+    for router in ROUTERS:
+        app.include_router(router)
+    _add_docs(app)
+
+    @app.get("/health", tags=["health"])
+    def health() -> JSONResponse:
+        """Liveness and database reachability; the one endpoint open without login."""
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:  # any driver error means "not healthy", never a stack trace
+            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
+
+    mount_console(app)
+    return app
+
+
+def _add_docs(app: FastAPI) -> None:
+    logged_in = [Depends(current_user)]
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=logged_in)
+    def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False, dependencies=logged_in)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="telcolens API",
+            swagger_js_url=f"{VENDOR_URL}/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url=f"{VENDOR_URL}/swagger-ui/swagger-ui.css",
+            swagger_favicon_url=f"{VENDOR_URL}/favicon.svg",
+        )
+
+
+def app_from_settings() -> FastAPI:
+    """The app on ``TELCOLENS_DATABASE_URL``, for ``uvicorn --factory`` (migrated already)."""
+    from telcolens.settings import get_settings
+
+    return create_app(get_settings().database_url, migrate=False)

@@ -1,0 +1,65 @@
+"""What endpoints depend on: a database session, the logged-in user, a role check.
+
+Use the ``Annotated`` aliases in signatures (``session: SessionDep``) and
+``dependencies=[allow("admin", ...)]`` on a route or router for its roles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from sqlalchemy.orm import Session
+
+from telcolens.store.models import User
+from telcolens.store.users import session_user
+
+COOKIE = "telcolens_session"
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request; it commits if the endpoint returns, rolls back if it raises."""
+    with request.app.state.sessions() as session, session.begin():
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def request_token(request: Request) -> str | None:
+    """The login token: ``Authorization: Bearer <token>`` or the console's cookie."""
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip() or None
+    return request.cookies.get(COOKIE)
+
+
+def current_user(request: Request, session: SessionDep) -> User:
+    token = request_token(request)
+    user = session_user(session, token) if token else None
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "log in first",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    request.state.user = user.name  # for the access log
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def allow(*roles: str):
+    """A dependency admitting only ``roles`` (admin always): 401 without login, 403 otherwise."""
+    admitted = frozenset(roles) | {"admin"}
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in admitted:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"the {user.role} role cannot use this endpoint"
+            )
+        return user
+
+    return Depends(check)

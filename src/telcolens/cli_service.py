@@ -1,0 +1,157 @@
+"""``telcolens db``, ``telcolens users`` and ``telcolens serve``: the service's commands."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from telcolens.console import console, err_console, fail
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="Store URL; default TELCOLENS_DATABASE_URL (a SQLite file telcolens.db).",
+        show_default=False,
+    ),
+]
+
+db_app = typer.Typer(name="db", help="The operational store: migrations.", no_args_is_help=True)
+users_app = typer.Typer(name="users", help="Console and API users.", no_args_is_help=True)
+
+
+def engine_or_fail(url: str | None, *, migrate: bool = True):
+    """An engine on the store, migrated up to date (or checked, without ``migrate``)."""
+    from telcolens.store.db import StoreError, check_current, make_engine, upgrade
+
+    try:
+        engine = make_engine(url)
+        upgrade(engine) if migrate else check_current(engine)
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    except Exception as exc:  # driver errors: unreachable server, bad credentials...
+        raise fail(f"cannot use the store: {type(exc).__name__}: {exc}".splitlines()[0]) from None
+    return engine
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DatabaseOption = None) -> None:
+    """Create or update the store's tables (Alembic migrations up to the latest)."""
+    from telcolens.store.db import current_revision
+
+    engine = engine_or_fail(database_url)
+    console.print(
+        f"{engine.url.render_as_string(hide_password=True)} is at revision "
+        f"{current_revision(engine)} (latest)"
+    )
+
+
+@db_app.command("current")
+def db_current(database_url: DatabaseOption = None) -> None:
+    """Show the store's migration revision and the latest the code knows."""
+    from telcolens.store.db import current_revision, head_revision, make_engine
+
+    engine = make_engine(database_url)
+    have, want = current_revision(engine), head_revision()
+    console.print(f"store: {have or 'empty'}; code: {want}")
+    if have != want:
+        raise typer.Exit(1)
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[str, typer.Option(help="admin, fraud_analyst, police_liaison, ...")],
+    password_env: Annotated[
+        str | None,
+        typer.Option(help="Read the password from this environment variable instead."),
+    ] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Create a user. Asks for the password (or takes it from --password-env)."""
+    from sqlalchemy.orm import Session
+
+    from telcolens.store.users import UserError, create_user
+
+    if password_env:
+        password = os.environ.get(password_env)
+        if not password:
+            raise fail(f"environment variable {password_env} is empty or unset")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    engine = engine_or_fail(database_url)
+    try:
+        with Session(engine) as session, session.begin():
+            create_user(session, name, role, password, actor=_os_user())
+    except UserError as exc:
+        raise fail(str(exc)) from None
+    console.print(f"User [bold]{name}[/] ({role}) created")
+
+
+@users_app.command("list")
+def users_list(database_url: DatabaseOption = None) -> None:
+    """List users and their roles."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from telcolens.store.models import User
+
+    engine = engine_or_fail(database_url)
+    table = Table(show_edge=False)
+    for col in ("name", "role", "active", "created"):
+        table.add_column(col)
+    with Session(engine) as session:
+        for u in session.scalars(select(User).order_by(User.name)):
+            table.add_row(u.name, u.role, "yes" if u.active else "no", f"{u.created_at:%Y-%m-%d}")
+    console.print(table)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Serve the API and the web console (migrating an empty store first)."""
+    run_server(host=host, port=port, workers=workers, database_url=database_url)
+
+
+def run_server(*, host: str, port: int, workers: int = 1, database_url: str | None) -> None:
+    import uvicorn
+
+    engine_or_fail(database_url)  # migrate once here, not in every worker
+    if database_url:
+        os.environ["TELCOLENS_DATABASE_URL"] = database_url  # the workers read it
+    err_console.print(
+        f"Console on http://{host}:{port}/  API docs on http://{host}:{port}/docs  (Ctrl+C stops)"
+    )
+    uvicorn.run(
+        "telcolens.api.app:app_from_settings",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+def _os_user() -> str:
+    try:
+        return f"cli:{os.getlogin()}"
+    except OSError:
+        return "cli"
+
+
+def new_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(db_app)
+    app.add_typer(users_app)
+    app.command("serve")(serve)

@@ -1,0 +1,237 @@
+"""The operational store's tables: the work people do on the platform's output.
+
+Batch outputs (Parquet, CSV) say what the data shows; these tables say what people
+did about it: who reviewed which case, what they decided and why, what was handed
+to the police. Subscriber numbers appear as their 64-bit pseudonyms only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+ROLES = (
+    "admin",
+    "fraud_analyst",
+    "police_liaison",
+    "network_engineer",
+    "broadband_engineer",
+    "service_agent",
+)
+CASE_STATUSES = ("new", "under_review", "confirmed", "cleared")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A UTC timestamp: stored without zone (SQLite has none), read back zone-aware."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; use an aware one")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+# JSONB on PostgreSQL (indexable, compact), JSON text elsewhere.
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: Json, list[Any]: Json}  # noqa: RUF012
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(32))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuthSession(Base):
+    """A login: the SHA-256 of its token (the token itself is never stored)."""
+
+    __tablename__ = "sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Run(Base):
+    """One day's anti-fraud output loaded into the store (one row per as-of day)."""
+
+    __tablename__ = "antifraud_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date, unique=True)
+    source: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    loaded_by: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[dict[str, Any]]
+
+
+class FraudCase(Base):
+    """One suspected fraud number and the work on it (one open case per number)."""
+
+    __tablename__ = "fraud_cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="new", index=True)
+    score: Mapped[float] = mapped_column(Float)
+    flagged_by: Mapped[str] = mapped_column(String(16))
+    rules: Mapped[list[Any]]
+    reasons: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any]]
+    first_seen: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_seen: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    first_flagged: Mapped[dt.date] = mapped_column(Date, index=True)
+    last_flagged: Mapped[dt.date] = mapped_column(Date, index=True)
+    times_flagged: Mapped[int] = mapped_column(default=1)
+    analyst: Mapped[str | None] = mapped_column(String(64))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    # What the case looked like when an analyst decided: new evidence is measured from it.
+    decided_score: Mapped[float | None] = mapped_column(Float)
+    decided_rules: Mapped[list[Any] | None]
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    handed_over_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    handed_over_by: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_fraud_cases_status_score", "status", "score"),)
+
+
+class CaseActivity(Base):
+    """Where a flagged number was active on a run day: calls per cell."""
+
+    __tablename__ = "case_activity"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date, index=True)
+    subscriber_id: Mapped[int] = mapped_column(BigInteger)
+    cell_id: Mapped[int] = mapped_column(BigInteger)
+    city: Mapped[str | None] = mapped_column(String(64))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    calls: Mapped[int] = mapped_column(Integer)
+
+
+class VictimWarning(Base):
+    """A subscriber to warn on a run day, and the number that reached them."""
+
+    __tablename__ = "victim_warnings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date, index=True)
+    subscriber_id: Mapped[int] = mapped_column(BigInteger)
+    fraud_number: Mapped[int] = mapped_column(BigInteger)
+    points: Mapped[int] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any]]
+    contacted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    contacted_by: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+
+    __table_args__ = (
+        UniqueConstraint("as_of", "subscriber_id", "fraud_number", name="uq_warning_day_pair"),
+    )
+
+
+class CardBroker(Base):
+    """An ID card, device or outlet ranked as a card broker on a run day."""
+
+    __tablename__ = "card_brokers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    entity: Mapped[str] = mapped_column(String(64))
+    score: Mapped[float] = mapped_column(Float)
+    detail: Mapped[dict[str, Any]]
+
+    __table_args__ = (UniqueConstraint("as_of", "kind", "entity", name="uq_broker_day_entity"),)
+
+
+class WhitelistEntry(Base):
+    """A registered business number the fraud list must leave alone."""
+
+    __tablename__ = "whitelist"
+
+    subscriber_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    category: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Reinstatement(Base):
+    """A number an analyst cleared after review (its service restored)."""
+
+    __tablename__ = "reinstatements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    analyst: Mapped[str] = mapped_column(String(64))
+    reinstated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PoliceExport(Base):
+    """One export of handed-over cases to the anti-fraud centre."""
+
+    __tablename__ = "police_exports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    format: Mapped[str] = mapped_column(String(8))
+    case_ids: Mapped[list[Any]]
+
+
+class AuditEntry(Base):
+    """Who did what, when. Append-only: the database refuses updates and deletes."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]]
+
+    __table_args__ = (Index("ix_audit_object", "object_type", "object_id"),)

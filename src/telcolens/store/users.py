@@ -1,0 +1,109 @@
+"""Users, roles, passwords and logins.
+
+Passwords are hashed with Argon2id (argon2-cffi's defaults, RFC 9106's second
+recommended setting). A login hands out a random token; the store keeps only its
+SHA-256, so a copy of the database lets no one log in as anyone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from telcolens.store.audit import record
+from telcolens.store.models import ROLES, AuthSession, User, utcnow
+
+MIN_PASSWORD = 10
+_hasher = PasswordHasher()
+# Verified against when a name is unknown, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("telcolens-no-such-user")
+
+
+class UserError(ValueError):
+    """A user that cannot be created or changed as asked."""
+
+
+def create_user(session: Session, name: str, role: str, password: str, *, actor: str) -> User:
+    """Add a user; ``actor`` is who did it (for the audit log)."""
+    name = name.strip()
+    if not name or len(name) > 64 or not name.replace("_", "").replace("-", "").isalnum():
+        raise UserError(f"user name {name!r}: use 1-64 letters, digits, '-' or '_'")
+    if role not in ROLES:
+        raise UserError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"a password needs at least {MIN_PASSWORD} characters")
+    if session.scalar(select(User.id).where(User.name == name)) is not None:
+        raise UserError(f"user {name!r} already exists")
+    user = User(name=name, role=role, password_hash=_hasher.hash(password))
+    session.add(user)
+    session.flush()
+    record(session, actor, "user.create", "user", name, role=role)
+    return user
+
+
+def set_password(session: Session, name: str, password: str, *, actor: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"a password needs at least {MIN_PASSWORD} characters")
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise UserError(f"no user {name!r}")
+    user.password_hash = _hasher.hash(password)
+    session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
+    record(session, actor, "user.password", "user", name)
+
+
+def authenticate(session: Session, name: str, password: str) -> User | None:
+    """The active user with this name and password, or None (same cost either way)."""
+    user = session.scalar(select(User).where(User.name == name))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def start_session(session: Session, user: User, hours: float) -> str:
+    """Open a login for ``user``; returns its token (shown once, never stored)."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(
+        AuthSession(
+            token_hash=token_hash(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + dt.timedelta(hours=hours),
+        )
+    )
+    # Logins that ran out are of no use to anyone: drop them as new ones open.
+    session.execute(delete(AuthSession).where(AuthSession.expires_at < now))
+    return token
+
+
+def session_user(session: Session, token: str) -> User | None:
+    """The active user a live token belongs to, or None."""
+    row = session.execute(
+        select(User, AuthSession.expires_at)
+        .join(AuthSession, AuthSession.user_id == User.id)
+        .where(AuthSession.token_hash == token_hash(token))
+    ).first()
+    if row is None or row.expires_at <= utcnow() or not row.User.active:
+        return None
+    return row.User
+
+
+def end_session(session: Session, token: str) -> None:
+    session.execute(delete(AuthSession).where(AuthSession.token_hash == token_hash(token)))
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,78 @@
+"""The web console: static pages that draw everything from the API.
+
+Third-party assets (ECharts, the Shandong city shapes, Swagger UI) come from npm
+through ``make setup`` into ``node_modules`` beside this file and are served from
+``/static/vendor``; nothing is fetched from the internet at run time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from telcolens.api.deps import request_token
+from telcolens.store.users import session_user
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+NODE_MODULES = HERE / "node_modules"
+VENDOR_URL = "/static/vendor"
+# URL path under VENDOR_URL -> file under node_modules.
+VENDOR_FILES = {
+    "echarts.min.js": "echarts/dist/echarts.min.js",
+    "swagger-ui/swagger-ui-bundle.js": "swagger-ui-dist/swagger-ui-bundle.js",
+    "swagger-ui/swagger-ui.css": "swagger-ui-dist/swagger-ui.css",
+    "favicon.svg": None,  # our own, in static/
+}
+# The console's pages load scripts and styles from this origin only.
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; connect-src 'self'; frame-ancestors 'none'"
+)
+
+
+def mount_console(app: FastAPI) -> None:
+    """Serve the console at ``/`` (login required) and its assets under ``/static``."""
+
+    @app.get("/", include_in_schema=False)
+    def index(request: Request) -> Response:
+        with request.app.state.sessions() as session:
+            token = request_token(request)
+            if not token or session_user(session, token) is None:
+                return RedirectResponse("/login", status_code=303)
+        return _page("index.html")
+
+    @app.get("/login", include_in_schema=False)
+    def login_page() -> Response:
+        return _page("login.html")
+
+    @app.get(VENDOR_URL + "/{path:path}", include_in_schema=False)
+    def vendor(path: str) -> Response:
+        if path not in VENDOR_FILES:
+            return Response("not found", status_code=404)
+        source = VENDOR_FILES[path]
+        file = STATIC / path if source is None else NODE_MODULES / source
+        if not file.is_file():
+            return Response(
+                f"{path} is not installed: run `make setup` (npm ci in {HERE})",
+                status_code=404,
+                media_type="text/plain",
+            )
+        return FileResponse(file, headers={"Cache-Control": "max-age=86400"})
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+
+def _page(name: str) -> Response:
+    return FileResponse(
+        STATIC / name,
+        media_type="text/html",
+        headers={
+            "Content-Security-Policy": CSP,
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        },
+    )
