@@ -152,9 +152,9 @@ def _load_cases(session: Session, run_dir: Path, as_of: dt.date, report: LoadRep
             report.opened += 1
             continue
         if case.status == "cleared":
+            # Only a later day's run can bring evidence the analyst has not seen.
             why = new_evidence(case, fields["score"], fields["rules"])
-            decided_on = case.decided_at.date() if case.decided_at else None
-            if why is None or (decided_on is not None and as_of <= decided_on):
+            if why is None or as_of <= case.last_flagged:
                 report.kept_closed += 1
                 continue
             case.status, case.decision_note = "new", None

@@ -105,7 +105,9 @@ class WhitelistAdd(WhitelistCase):
 def summary(session: SessionDep) -> dict[str, Any]:
     """The latest run's figures and the case queue by status."""
     run = session.scalar(select(Run).order_by(Run.as_of.desc()).limit(1))
-    by_status = dict(session.execute(select(FraudCase.status, func.count()).group_by("status")))
+    by_status = dict(
+        session.execute(select(FraudCase.status, func.count()).group_by(FraudCase.status)).all()
+    )
     out: dict[str, Any] = {
         "as_of": run.as_of if run else None,
         "cases": {s: by_status.get(s, 0) for s in CASE_STATUSES},

@@ -1,0 +1,115 @@
+"""Every endpoint × every role × no login: who gets in is decided on the server.
+
+EXPECTED lists, per endpoint, the roles admitted besides admin. A new endpoint
+fails ``test_every_endpoint_is_in_the_table`` until its roles are written here.
+"""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from telcolens.store.models import ROLES
+from tests.api.conftest import token
+
+ANALYST = {"fraud_analyst"}
+ANYONE = set(ROLES)
+EXPECTED: dict[tuple[str, str], set[str]] = {
+    ("GET", "/api/auth/me"): ANYONE,
+    ("POST", "/api/auth/logout"): ANYONE,
+    ("GET", "/api/antifraud/summary"): ANALYST,
+    ("GET", "/api/antifraud/trend"): ANALYST,
+    ("GET", "/api/antifraud/map"): ANALYST,
+    ("GET", "/api/antifraud/cases"): ANALYST,
+    ("GET", "/api/antifraud/cases/{case_id}"): ANALYST,
+    ("POST", "/api/antifraud/cases/{case_id}/review"): ANALYST,
+    ("POST", "/api/antifraud/cases/{case_id}/confirm"): ANALYST,
+    ("POST", "/api/antifraud/cases/{case_id}/clear"): ANALYST,
+    ("POST", "/api/antifraud/cases/{case_id}/whitelist"): ANALYST,
+    ("POST", "/api/antifraud/cases/{case_id}/reinstate"): ANALYST,
+    ("POST", "/api/antifraud/cases/{case_id}/hand-over"): ANALYST,
+    ("GET", "/api/antifraud/warnings"): ANALYST | {"service_agent"},
+    ("POST", "/api/antifraud/warnings/{warning_id}/contacted"): ANALYST | {"service_agent"},
+    ("GET", "/api/antifraud/brokers"): ANALYST,
+    ("GET", "/api/antifraud/whitelist"): ANALYST,
+    ("POST", "/api/antifraud/whitelist"): ANALYST,
+    ("GET", "/api/antifraud/police/cases"): {"police_liaison"},
+    ("GET", "/api/antifraud/police/export"): {"police_liaison"},
+    ("GET", "/api/admin/users"): set(),
+    ("POST", "/api/admin/users"): set(),
+    ("GET", "/api/admin/audit"): set(),
+    # Outside the OpenAPI schema:
+    ("GET", "/openapi.json"): ANYONE,
+    ("GET", "/docs"): ANYONE,
+}
+# Open without login: /health, and the login itself (which answers only to a right password).
+PUBLIC = {("GET", "/health"), ("POST", "/api/auth/login")}
+PATH_VALUES = {"{case_id}": "1", "{warning_id}": "1"}
+
+
+@pytest.fixture(scope="module")
+def logins(sqlite_client: TestClient) -> dict[str, dict[str, str]]:
+    """One login per role for the module (password hashing is slow on purpose)."""
+    return {role: token(sqlite_client, role) for role in ROLES}
+
+
+def _url(path: str) -> str:
+    for k, v in PATH_VALUES.items():
+        path = path.replace(k, v)
+    return path
+
+
+def test_every_endpoint_is_in_the_table(sqlite_client: TestClient) -> None:
+    schema = sqlite_client.get("/openapi.json", headers=token(sqlite_client, "admin")).json()
+    served = {(m.upper(), p) for p, ops in schema["paths"].items() for m in ops}
+    assert served | {("GET", "/openapi.json"), ("GET", "/docs")} == set(EXPECTED) | PUBLIC
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(EXPECTED))
+def test_no_endpoint_answers_without_login(sqlite_client: TestClient, method, path) -> None:
+    r = sqlite_client.request(method, _url(path), json={})
+    assert r.status_code == 401, r.text
+    assert r.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "path"), sorted(EXPECTED))
+def test_each_role_gets_exactly_its_endpoints(
+    sqlite_client: TestClient, logins: dict[str, dict[str, str]], role, method, path
+) -> None:
+    headers = logins[role]
+    # Bodies that fail validation: an admitted role gets 422 (never 401/403), nothing changes.
+    r = sqlite_client.request(method, _url(path), headers=headers, json={"bad": True})
+    if role == "admin" or role in EXPECTED[(method, path)]:
+        assert r.status_code not in (401, 403), (role, method, path, r.text)
+    else:
+        assert r.status_code == 403, (role, method, path, r.text)
+
+
+def test_health_is_open(sqlite_client: TestClient) -> None:
+    r = sqlite_client.get("/health")
+    assert r.status_code == 200 and r.json()["database"] == "ok"
+
+
+def test_console_page_sends_anonymous_visitors_to_login(sqlite_client: TestClient) -> None:
+    r = sqlite_client.get("/", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/login"
+    assert sqlite_client.get("/", headers=token(sqlite_client, "fraud_analyst")).status_code == 200
+
+
+def test_a_forged_or_ended_token_is_refused(sqlite_client: TestClient) -> None:
+    headers = token(sqlite_client, "fraud_analyst")
+    assert sqlite_client.get("/api/auth/me", headers=headers).status_code == 200
+    bad = {"Authorization": headers["Authorization"] + "x"}
+    assert sqlite_client.get("/api/auth/me", headers=bad).status_code == 401
+    assert sqlite_client.post("/api/auth/logout", headers=headers).status_code == 204
+    assert sqlite_client.get("/api/auth/me", headers=headers).status_code == 401
+
+
+def test_wrong_password_is_refused_and_audited(sqlite_client: TestClient) -> None:
+    r = sqlite_client.post("/api/auth/login", json={"name": "admin", "password": "guess-guess"})
+    assert r.status_code == 401
+    audit = sqlite_client.get(
+        "/api/admin/audit", params={"actor": "admin"}, headers=token(sqlite_client, "admin")
+    ).json()
+    assert "auth.login_failed" in [e["action"] for e in audit["items"]]
