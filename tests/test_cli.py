@@ -1,10 +1,18 @@
 """The command line, driven in-process with Typer's CliRunner."""
 
+import re
+
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from telcolens.cli import app
+from telcolens.store.db import make_engine
+from telcolens.store.models import FraudCase
+from telcolens.store.users import authenticate
 from tests.profile._tiny import make_tiny_province
 
 runner = CliRunner()
@@ -100,17 +108,26 @@ def test_ingest_command_reports_and_refuses_bad_files(tmp_path):
 
 def test_demo_runs_end_to_end_and_says_where_outputs_are(tmp_path):
     out = tmp_path / "demo"
-    result = runner.invoke(
-        app, ["demo", "--out", str(out), "--subscribers", "2000", "--days", "1", "--seed", "3"]
-    )
+    args = ["demo", "--out", str(out), "--subscribers", "2000", "--days", "1", "--no-serve"]
+    result = runner.invoke(app, [*args, "--seed", "3"])
     assert result.exit_code == 0, result.output
     said = text(result)
     assert "Usage profile" in said and "subscribers profiled 2,000" in said
     assert "fraud numbers" in said  # what was planted
     assert "output:" in said and "profile.parquet" in said
     assert pq.read_table(out / "results" / "profile.parquet").num_rows == 2000
-    # A second run replaces its own folder instead of refusing it.
-    again = runner.invoke(app, ["demo", "--out", str(out), "--subscribers", "2000", "--days", "1"])
+    # The results are in the demo's store, behind the printed admin password.
+    password = re.search(r"demo-admin \(admin\), password (\S+)", said).group(1)
+    engine = make_engine(f"sqlite:///{out / 'telcolens.db'}")
+    with Session(engine) as session:
+        assert authenticate(session, "demo-admin", password) is not None
+        flagged = pd.read_csv(out / "results" / "antifraud" / "run" / "fraud_list.csv")
+        cases = session.scalar(sa.select(sa.func.count()).select_from(FraudCase))
+        assert cases == len(flagged) > 0
+    engine.dispose()
+    assert "telcolens serve --database-url" in said
+    # A second run replaces its own folder (and its store) instead of refusing it.
+    again = runner.invoke(app, args)
     assert again.exit_code == 0, again.output
 
 

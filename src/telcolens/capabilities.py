@@ -15,6 +15,7 @@ from pathlib import Path
 import ibis
 import typer
 from ibis.backends import BaseBackend
+from sqlalchemy.orm import Session
 
 # Import paths of the built-in capabilities, in the order the demo runs them.
 BUILTIN: tuple[str, ...] = ("telcolens.profile", "telcolens.antifraud")
@@ -37,6 +38,8 @@ class DemoResult:
 
     summary: list[tuple[str, str]] = field(default_factory=list)
     outputs: list[Path] = field(default_factory=list)
+    # Puts the step's results into the operational store: called with a session and an actor.
+    load: Callable[[Session, str], object] | None = None
 
 
 @dataclass(frozen=True)

@@ -160,8 +160,17 @@ def demo(
     days: Annotated[int, typer.Option(min=1, help="Days of records.")] = 3,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
     engine: EngineOption = "duckdb",
+    serve: Annotated[
+        bool, typer.Option(help="End by serving the console (--no-serve for scripts).")
+    ] = True,
+    host: Annotated[str, typer.Option(help="Address the console listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Console port.")] = 8000,
 ) -> None:
-    """Generate a small province, run every capability on it and summarise the results."""
+    """Generate a small province, run every capability on it, load the results and serve them.
+
+    The results go into a SQLite store of the demo's own (OUT/telcolens.db) with a
+    demo admin user whose password is printed; then the console is served on HOST:PORT.
+    """
     from telcolens import engine as engines
     from telcolens.simulate import generate_province
 
@@ -181,6 +190,7 @@ def demo(
         tables=engines.tables(con, data_dir),
     )
     results_dir.mkdir(parents=True, exist_ok=True)
+    loads = []
     for cap in capabilities():
         if cap.run_demo is None:
             continue
@@ -192,10 +202,23 @@ def demo(
         console.print(grid)
         for path in result.outputs:
             console.print(f"  output: {path}")
+        if result.load is not None:
+            loads.append(result.load)
+    store_url = f"sqlite:///{(out / 'telcolens.db').resolve()}"
+    password = cli_service.demo_store(store_url, loads)
     console.print(
         f"\nDemo finished in {time.perf_counter() - started:.0f} s. "
-        f"Province: {data_dir}  Results: {results_dir}"
+        f"Province: {data_dir}  Results: {results_dir}  Store: {out / 'telcolens.db'}"
     )
+    console.print(
+        f"Console user [bold]{cli_service.DEMO_ADMIN}[/] (admin), password [bold]{password}[/]"
+    )
+    if serve:
+        cli_service.run_server(host=host, port=port, database_url=store_url)
+    else:
+        console.print(
+            f"Serve it with: telcolens serve --database-url {store_url} --host {host} --port {port}"
+        )
 
 
 def _claim_demo_dir(out: Path) -> None:

@@ -147,8 +147,26 @@ def _os_user() -> str:
         return "cli"
 
 
-def new_password() -> str:
-    return secrets.token_urlsafe(12)
+DEMO_ADMIN = "demo-admin"
+
+
+def demo_store(url: str, loads) -> str:
+    """Migrate the demo's store, load each capability's results, add the demo admin.
+
+    Returns the admin's password: random on each demo, shown once, never stored in clear.
+    """
+    from sqlalchemy.orm import Session
+
+    from telcolens.store.users import create_user
+
+    password = secrets.token_urlsafe(12)
+    engine = engine_or_fail(url)
+    with Session(engine) as session, session.begin():
+        create_user(session, DEMO_ADMIN, "admin", password, actor="demo")
+        for load in loads:
+            load(session, "demo")
+    engine.dispose()
+    return password
 
 
 def register(app: typer.Typer) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telcolens.antifraud.daily import run_day
 from telcolens.antifraud.evaluate import evaluate_run, history_model, registry_whitelist
+from telcolens.antifraud.load import load_run
 from telcolens.capabilities import DemoContext, DemoResult
 
 
@@ -31,4 +32,5 @@ def run_demo(ctx: DemoContext) -> DemoResult:
             ("whitelisted numbers flagged", f"{ev.whitelist['flagged']}"),
         ],
         outputs=[work / "run" / "fraud_list.csv", work / "run" / "victim_warnings.csv"],
+        load=lambda session, actor: load_run(session, work / "run", actor),
     )
