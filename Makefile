@@ -3,10 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The console's third-party assets (ECharts, Shandong's city shapes, Swagger UI), from npm.
+WEB := src/telcolens/web
+WEB_STAMP := $(WEB)/node_modules/.installed
 
-.PHONY: setup demo test test-fast lint bench clean
+.PHONY: setup browser demo test test-fast lint bench clean
 
-setup: $(STAMP)
+setup: $(STAMP) $(WEB_STAMP)
 
 # Re-install only when the dependency pins change.
 $(STAMP): pyproject.toml constraints.txt
@@ -15,14 +18,24 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $@
 
+$(WEB_STAMP): $(WEB)/package.json $(WEB)/package-lock.json
+	npm ci --prefix $(WEB) --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads one).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
+
 demo: setup  ## generate a small province and run every capability on it
 	$(BIN)/telcolens demo $(ARGS)
 
-test: setup  ## the whole suite, Spark included
+test: setup browser  ## the whole suite, Spark, PostgreSQL and the browser included
 	$(BIN)/pytest $(ARGS)
 
-test-fast: setup  ## everything but the Spark tests
-	$(BIN)/pytest -m "not spark" $(ARGS)
+test-fast: setup  ## everything but the Spark and browser tests
+	$(BIN)/pytest -m "not spark and not browser" $(ARGS)
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
@@ -32,4 +45,4 @@ bench: setup  ## the 50M-row profile benchmark (see docs/benchmarks.md)
 	$(BIN)/python benchmarks/bench_profile.py $(ARGS)
 
 clean:
-	rm -rf $(VENV) telcolens-demo .pytest_cache
+	rm -rf $(VENV) $(WEB)/node_modules telcolens-demo build .pytest_cache

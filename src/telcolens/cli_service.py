@@ -123,9 +123,13 @@ def serve(
 def run_server(*, host: str, port: int, workers: int = 1, database_url: str | None) -> None:
     import uvicorn
 
+    from telcolens.settings import get_settings
+
     engine_or_fail(database_url)  # migrate once here, not in every worker
     if database_url:
-        os.environ["TELCOLENS_DATABASE_URL"] = database_url  # the workers read it
+        # The app factory reads the URL from the settings, in this process and in workers.
+        os.environ["TELCOLENS_DATABASE_URL"] = database_url
+        get_settings.cache_clear()
     err_console.print(
         f"Console on http://{host}:{port}/  API docs on http://{host}:{port}/docs  (Ctrl+C stops)"
     )

@@ -110,7 +110,7 @@ class FraudCase(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscriber_id: Mapped[int] = mapped_column(BigInteger, unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="new", index=True)
+    status: Mapped[str] = mapped_column(String(16), default="new")
     score: Mapped[float] = mapped_column(Float)
     flagged_by: Mapped[str] = mapped_column(String(16))
     rules: Mapped[list[Any]]
@@ -119,7 +119,7 @@ class FraudCase(Base):
     first_seen: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_seen: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     first_flagged: Mapped[dt.date] = mapped_column(Date, index=True)
-    last_flagged: Mapped[dt.date] = mapped_column(Date, index=True)
+    last_flagged: Mapped[dt.date] = mapped_column(Date)
     times_flagged: Mapped[int] = mapped_column(default=1)
     analyst: Mapped[str | None] = mapped_column(String(64))
     decision_note: Mapped[str | None] = mapped_column(Text)
@@ -132,7 +132,12 @@ class FraudCase(Base):
     handed_over_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     handed_over_by: Mapped[str | None] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_fraud_cases_status_score", "status", "score"),)
+    # The case list's orders and filters, each with the id as the tie-break.
+    __table_args__ = (
+        Index("ix_fraud_cases_status_score", "status", "score", "id"),
+        Index("ix_fraud_cases_score", "score", "id"),
+        Index("ix_fraud_cases_last_flagged_score", "last_flagged", "score", "id"),
+    )
 
 
 class CaseActivity(Base):

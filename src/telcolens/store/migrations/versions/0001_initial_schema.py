@@ -113,10 +113,12 @@ def upgrade() -> None:
             batch_op.f("ix_fraud_cases_handed_over_at"), ["handed_over_at"], unique=False
         )
         batch_op.create_index(
-            batch_op.f("ix_fraud_cases_last_flagged"), ["last_flagged"], unique=False
+            "ix_fraud_cases_status_score", ["status", "score", "id"], unique=False
         )
-        batch_op.create_index(batch_op.f("ix_fraud_cases_status"), ["status"], unique=False)
-        batch_op.create_index("ix_fraud_cases_status_score", ["status", "score"], unique=False)
+        batch_op.create_index("ix_fraud_cases_score", ["score", "id"], unique=False)
+        batch_op.create_index(
+            "ix_fraud_cases_last_flagged_score", ["last_flagged", "score", "id"], unique=False
+        )
 
     op.create_table(
         "police_exports",
@@ -231,9 +233,9 @@ def downgrade() -> None:
     op.drop_table("reinstatements")
     op.drop_table("police_exports")
     with op.batch_alter_table("fraud_cases", schema=None) as batch_op:
+        batch_op.drop_index("ix_fraud_cases_last_flagged_score")
+        batch_op.drop_index("ix_fraud_cases_score")
         batch_op.drop_index("ix_fraud_cases_status_score")
-        batch_op.drop_index(batch_op.f("ix_fraud_cases_status"))
-        batch_op.drop_index(batch_op.f("ix_fraud_cases_last_flagged"))
         batch_op.drop_index(batch_op.f("ix_fraud_cases_handed_over_at"))
         batch_op.drop_index(batch_op.f("ix_fraud_cases_first_flagged"))
 
