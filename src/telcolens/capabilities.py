@@ -18,7 +18,7 @@ from ibis.backends import BaseBackend
 from sqlalchemy.orm import Session
 
 # Import paths of the built-in capabilities, in the order the demo runs them.
-BUILTIN: tuple[str, ...] = ("telcolens.profile", "telcolens.antifraud")
+BUILTIN: tuple[str, ...] = ("telcolens.profile", "telcolens.antifraud", "telcolens.faults")
 
 
 @dataclass(frozen=True)
