@@ -22,11 +22,13 @@ $(WEB_STAMP): $(WEB)/package.json $(WEB)/package-lock.json
 	npm ci --prefix $(WEB) --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Debian's Chromium for the browser tests (Playwright drives it; it never downloads one).
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads one),
+# and a Chinese font so the console's Chinese labels render in its screenshots.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q . || { \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
+		$$SUDO apt-get update -qq && \
+		$$SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
 demo: setup  ## generate a small province and run every capability on it
 	$(BIN)/telcolens demo $(ARGS)

@@ -22,7 +22,7 @@ def test_queue_case_confirm_hand_over_export(client: TestClient) -> None:
     assert scores == sorted(scores, reverse=True)
 
     case = client.get(f"/api/antifraud/cases/{first['id']}", headers=analyst).json()
-    assert case["evidence"]["subscriber_id"] == int(first["subscriber_id"])
+    assert case["evidence"]["subscriber_id"] == first["subscriber_id"]
     assert case["reasons"] and case["history"] == []
 
     url = f"/api/antifraud/cases/{first['id']}"

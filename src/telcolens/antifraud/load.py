@@ -173,7 +173,7 @@ def _load_cases(session: Session, run_dir: Path, as_of: dt.date, report: LoadRep
 
 def _case_fields(run_dir: Path, row) -> dict[str, object]:
     path = run_dir / "cases" / f"{int(row.subscriber_id)}.json"
-    evidence = json.loads(path.read_text()) if path.is_file() else {}
+    evidence = _zoned(json.loads(path.read_text())) if path.is_file() else {}
     return {
         "score": float(row.score),
         "flagged_by": str(row.flagged_by),
@@ -183,6 +183,17 @@ def _case_fields(run_dir: Path, row) -> dict[str, object]:
         "first_seen": _time(evidence.get("first_seen")),
         "last_seen": _time(evidence.get("last_seen")),
     }
+
+
+def _zoned(case: dict) -> dict:
+    """The case file with its record times marked as China Standard Time (+08:00)."""
+    for key in ("first_seen", "last_seen"):
+        if case.get(key):
+            case[key] = _time(case[key]).isoformat()
+    for call in case.get("sample_calls", []):
+        if call.get("start_time"):
+            call["start_time"] = _time(call["start_time"]).isoformat()
+    return case
 
 
 def _warnings(run_dir: Path, as_of: dt.date) -> list[dict[str, object]]:

@@ -257,6 +257,20 @@ def _case(session, case_id: int) -> FraudCase:
     return case
 
 
+JS_SAFE = 2**53 - 1  # the largest integer a JavaScript number holds exactly
+
+
+def js_safe(value: Any) -> Any:
+    """``value`` with every integer JavaScript would round (pseudonyms) as a string."""
+    if isinstance(value, dict):
+        return {k: js_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [js_safe(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > JS_SAFE:
+        return str(value)
+    return value
+
+
 def _detail(session, case: FraudCase) -> CaseDetail:
     history = session.scalars(
         select(AuditEntry)
@@ -266,7 +280,7 @@ def _detail(session, case: FraudCase) -> CaseDetail:
     row = CaseRow.of(case).model_dump()
     return CaseDetail(
         **row,
-        evidence=case.evidence,
+        evidence=js_safe(case.evidence),
         decision_note=case.decision_note,
         decided_at=case.decided_at,
         handed_over_by=case.handed_over_by,

@@ -24,7 +24,10 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the response is sent. With the default ("request") the
+# code after `yield` runs after the client has its answer, so a client could read before
+# the write it was told succeeded (a login, then an immediate 401).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def request_token(request: Request) -> str | None:
@@ -55,7 +58,8 @@ def allow(*roles: str):
     """A dependency admitting only ``roles`` (admin always): 401 without login, 403 otherwise."""
     admitted = frozenset(roles) | {"admin"}
 
-    def check(user: CurrentUser) -> User:
+    # async: a check that does no I/O runs on the event loop, not in a worker thread.
+    async def check(user: CurrentUser) -> User:
         if user.role not in admitted:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN, f"the {user.role} role cannot use this endpoint"

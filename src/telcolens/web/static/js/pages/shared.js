@@ -1,0 +1,44 @@
+// Pieces the anti-fraud pages share: status badges, rule chips, the pager, page heads.
+
+import { h } from "../dom.js";
+import { t, tOr } from "../i18n.js";
+
+export const STATUSES = ["new", "under_review", "confirmed", "cleared"];
+
+export function statusBadge(status) {
+  return h("span", { class: `badge status-${status}` }, t(`status.${status}`));
+}
+
+export function ruleChips(rules) {
+  return h(
+    "span",
+    { class: "chips" },
+    (rules || []).map((r) => h("span", { class: "chip", title: r }, tOr(`rule.${r}`, r))),
+  );
+}
+
+export function pageHead(title, ...extra) {
+  return h("div", { class: "page-head" }, h("h1", {}, title), ...extra);
+}
+
+/** "1–50 of 93" with previous/next buttons calling go(page). */
+export function pager({ total, page, page_size }, go) {
+  const from = total ? (page - 1) * page_size + 1 : 0;
+  const to = Math.min(total, page * page_size);
+  return h(
+    "div",
+    { class: "pager" },
+    h("span", { class: "muted" }, t("app.page_of", { from, to, total })),
+    h("button", { type: "button", class: "btn", disabled: page <= 1, onclick: () => go(page - 1) }, t("app.prev")),
+    h("button", { type: "button", class: "btn", disabled: to >= total, onclick: () => go(page + 1) }, t("app.next")),
+  );
+}
+
+/** A labelled filter control for a filter bar. */
+export function field(label, control) {
+  return h("label", { class: "field" }, h("span", {}, label), control);
+}
+
+export function flash(text, kind = "ok") {
+  return h("div", { class: `alert alert-${kind}`, role: kind === "error" ? "alert" : "status" }, text);
+}
