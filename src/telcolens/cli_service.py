@@ -141,6 +141,8 @@ def run_server(*, host: str, port: int, workers: int = 1, database_url: str | No
         workers=workers,
         log_level="warning",
         access_log=False,
+        # Keep idle browser connections as long as common proxies do (nginx: 75 s).
+        timeout_keep_alive=75,
     )
 
 

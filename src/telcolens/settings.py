@@ -40,6 +40,12 @@ class Settings(BaseSettings):
         description="Operational store: a SQLite file by default, "
         "postgresql+psycopg://user:password@host/db in production.",
     )
+    api_threads: int = Field(
+        2,
+        ge=1,
+        description="Worker threads per API process for requests that use the store "
+        "(few is faster: threads contend for the GIL; see docs/benchmarks.md).",
+    )
     session_hours: float = Field(12.0, gt=0, description="How long a console login lasts.")
     secure_cookies: bool = Field(
         False, description="Send the login cookie over HTTPS only (set behind TLS)."

@@ -6,10 +6,11 @@ Use the ``Annotated`` aliases in signatures (``session: SessionDep``) and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from telcolens.store.models import User
@@ -18,10 +19,23 @@ from telcolens.store.users import session_user
 COOKIE = "telcolens_session"
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request; it commits if the endpoint returns, rolls back if it raises."""
-    with request.app.state.sessions() as session, session.begin():
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request; it commits if the endpoint returns, rolls back if it raises.
+
+    The endpoint runs in a worker thread; the commit runs here, on the event loop, so a
+    request never holds a database connection while it waits for a thread. (If it did,
+    threads waiting for a connection and requests waiting for a thread could block each
+    other until the pool times out.)
+    """
+    session: Session = request.app.state.sessions()
+    try:
         yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
 
 
 # scope="function": commit before the response is sent. With the default ("request") the
@@ -38,9 +52,10 @@ def request_token(request: Request) -> str | None:
     return request.cookies.get(COOKIE)
 
 
-def current_user(request: Request, session: SessionDep) -> User:
+async def current_user(request: Request) -> User:
+    """The logged-in user, looked up in a session of its own that is closed at once."""
     token = request_token(request)
-    user = session_user(session, token) if token else None
+    user = await run_in_threadpool(_lookup, request.app.state.sessions, token) if token else None
     if user is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -49,6 +64,11 @@ def current_user(request: Request, session: SessionDep) -> User:
         )
     request.state.user = user.name  # for the access log
     return user
+
+
+def _lookup(sessions, token: str) -> User | None:
+    with sessions() as session:
+        return session_user(session, token)
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

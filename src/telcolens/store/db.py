@@ -33,11 +33,16 @@ def make_engine(url: str | None = None) -> Engine:
         parsed = make_url(url)
     except Exception as exc:  # SQLAlchemy raises ArgumentError with the URL in it
         raise StoreError(f"not a database URL: {exc}") from None
+    # More pooled connections than the API's worker threads (TELCOLENS_API_THREADS), so a
+    # thread rarely waits for one; connections beyond the pool are opened and closed on use.
+    pool = {"pool_size": 10, "max_overflow": 20}
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(parsed, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            parsed, connect_args={"timeout": 30, "check_same_thread": False}, **pool
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(parsed, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(parsed, pool_pre_ping=True, **pool)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
