@@ -108,11 +108,11 @@ def write_cases(
             "reasons": row.reasons,
             "first_seen": _ts(times["first_seen"].get(sid)),
             "last_seen": _ts(times["last_seen"].get(sid)),
-            "evidence": {k: _plain(feats.at[sid, k]) for k in EVIDENCE},
+            "evidence": {k: plain(feats.at[sid, k]) for k in EVIDENCE},
             "account": {
-                "id_card_id": _plain(sims.at[sid, "id_card_id"]),
+                "id_card_id": plain(sims.at[sid, "id_card_id"]),
                 "sales_outlet": sims.at[sid, "sales_outlet"],
-                "imei_id": _plain(sims.at[sid, "imei_id"]),
+                "imei_id": plain(sims.at[sid, "imei_id"]),
             },
             "subscribers_reached": _reach(reached, sid),
             "sample_calls": _calls(by_caller.get(sid)),
@@ -136,7 +136,7 @@ def _calls(g: pd.DataFrame | None) -> list[dict[str, object]]:
             "callee": int(c.callee),
             "start_time": _ts(c.start_time),
             "duration_s": int(c.duration_s),
-            "cell_id": _plain(c.cell_id),
+            "cell_id": plain(c.cell_id),
         }
         for c in g.itertuples(index=False)
     ]
@@ -146,7 +146,8 @@ def _ts(v) -> str | None:
     return None if v is None or pd.isna(v) else pd.Timestamp(v).isoformat()
 
 
-def _plain(v):
+def plain(v):
+    """A pandas/numpy scalar as a plain Python value (None for missing), for JSON."""
     if v is None or pd.isna(v):
         return None
     return v.item() if hasattr(v, "item") else v

@@ -20,6 +20,7 @@ import pandas as pd
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from telcolens.antifraud.cases import plain
 from telcolens.antifraud.lists import REINSTATEMENT_COLUMNS, WHITELIST_COLUMNS
 from telcolens.antifraud.workflow import new_evidence, protected_numbers
 from telcolens.store.audit import record
@@ -205,7 +206,7 @@ def _warnings(run_dir: Path, as_of: dt.date) -> list[dict[str, object]]:
             "subscriber_id": int(r["subscriber_id"]),
             "fraud_number": int(r["fraud_number"]),
             "points": int(r["points"]),
-            "detail": {c: _plain(r[c]) for c in detail_cols},
+            "detail": {c: plain(r[c]) for c in detail_cols},
         }
         for r in df.to_dict("records")
     ]
@@ -219,7 +220,7 @@ def _brokers(run_dir: Path, as_of: dt.date) -> list[dict[str, object]]:
             "kind": str(r["kind"]),
             "entity": str(r["entity"]),
             "score": float(r["score"]),
-            "detail": {c: _plain(r[c]) for c in ("sims", "flagged_sims", "reasons")},
+            "detail": {c: plain(r[c]) for c in ("sims", "flagged_sims", "reasons")},
         }
         for r in df.to_dict("records")
     ]
@@ -235,9 +236,9 @@ def _activity(run_dir: Path, as_of: dt.date) -> list[dict[str, object]]:
             "as_of": as_of,
             "subscriber_id": int(r["subscriber_id"]),
             "cell_id": int(r["cell_id"]),
-            "city": _plain(r["city"]),
-            "lat": _plain(r["lat"]),
-            "lon": _plain(r["lon"]),
+            "city": plain(r["city"]),
+            "lat": plain(r["lat"]),
+            "lon": plain(r["lon"]),
             "calls": int(r["calls"]),
         }
         for r in df.to_dict("records")
@@ -286,12 +287,6 @@ def _time(value: str | None) -> dt.datetime | None:
         return None
     t = dt.datetime.fromisoformat(value)
     return t.replace(tzinfo=RECORD_TZ) if t.tzinfo is None else t
-
-
-def _plain(v):
-    if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
-        return None
-    return v.item() if hasattr(v, "item") else v
 
 
 def _chunks(items: list, size: int):
