@@ -35,6 +35,11 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/antifraud/whitelist"): ANALYST,
     ("GET", "/api/antifraud/police/cases"): {"police_liaison"},
     ("GET", "/api/antifraud/police/export"): {"police_liaison"},
+    ("GET", "/api/faults/summary"): {"network_engineer"},
+    ("GET", "/api/faults/incidents"): {"network_engineer"},
+    ("GET", "/api/faults/incidents/{incident_id}"): {"network_engineer"},
+    ("POST", "/api/faults/incidents/{incident_id}/acknowledge"): {"network_engineer"},
+    ("POST", "/api/faults/incidents/{incident_id}/resolve"): {"network_engineer"},
     ("GET", "/api/admin/users"): set(),
     ("POST", "/api/admin/users"): set(),
     ("GET", "/api/admin/audit"): set(),
@@ -44,7 +49,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
 }
 # Open without login: /health, and the login itself (which answers only to a right password).
 PUBLIC = {("GET", "/health"), ("POST", "/api/auth/login")}
-PATH_VALUES = {"{case_id}": "1", "{warning_id}": "1"}
+PATH_VALUES = {"{case_id}": "1", "{warning_id}": "1", "{incident_id}": "1"}
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +82,8 @@ def test_no_endpoint_answers_without_login(sqlite_client: TestClient, method, pa
 def test_each_role_gets_exactly_its_endpoints(
     sqlite_client: TestClient, logins: dict[str, dict[str, str]], role, method, path
 ) -> None:
-    headers = logins[role]
+    # Logging out ends the login: it gets one of its own, so the shared ones stay valid.
+    headers = token(sqlite_client, role) if path == "/api/auth/logout" else logins[role]
     # Bodies that fail validation: an admitted role gets 422 (never 401/403), nothing changes.
     r = sqlite_client.request(method, _url(path), headers=headers, json={"bad": True})
     if role == "admin" or role in EXPECTED[(method, path)]:

@@ -13,13 +13,13 @@ from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
 from telcolens import __version__
-from telcolens.api import admin, antifraud, auth, police
+from telcolens.api import admin, antifraud, auth, faults, police
 from telcolens.api.deps import current_user
 from telcolens.settings import get_settings
 from telcolens.store.db import check_current, make_engine, upgrade
 from telcolens.web import VENDOR_URL, mount_console
 
-ROUTERS = (auth.router, antifraud.router, police.router, admin.router)
+ROUTERS = (auth.router, antifraud.router, police.router, faults.router, admin.router)
 
 
 def create_app(database_url: str | None = None, *, migrate: bool = True) -> FastAPI:

@@ -240,3 +240,33 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]]
 
     __table_args__ = (Index("ix_audit_object", "object_type", "object_id"),)
+
+
+INCIDENT_STATUSES = ("open", "acknowledged", "resolved")
+
+
+class Incident(Base):
+    """One network fault: its alarms correlated into one incident with a root cause."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The correlation's own id for it, so loading the same incidents again updates them.
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    severity: Mapped[str] = mapped_column(String(16))
+    major: Mapped[bool] = mapped_column(default=False)
+    root_ne_id: Mapped[str] = mapped_column(String(64))
+    root_alarm_type: Mapped[str | None] = mapped_column(String(64))
+    alarm_count: Mapped[int] = mapped_column(Integer)
+    device_count: Mapped[int] = mapped_column(Integer)
+    alarms: Mapped[list[Any]]
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    last_alarm_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    cleared_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    owner: Mapped[str | None] = mapped_column(String(64))
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    resolution: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_incidents_status_opened", "status", "opened_at"),)

@@ -1,0 +1,139 @@
+"""The fault-management API: incidents, their lifecycle and clocks, and VES alarm events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, status
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+
+from telcolens.api.deps import CurrentUser, SessionDep, allow
+from telcolens.faults import lifecycle
+from telcolens.store.models import INCIDENT_STATUSES, AuditEntry, Incident
+
+ENGINEERS = ("network_engineer",)
+router = APIRouter(prefix="/api/faults", tags=["faults"], dependencies=[allow(*ENGINEERS)])
+
+
+class IncidentRow(BaseModel):
+    id: int
+    status: str
+    severity: str
+    major: bool
+    root_ne_id: str
+    root_alarm_type: str | None
+    alarm_count: int
+    device_count: int
+    opened_at: dt.datetime
+    last_alarm_at: dt.datetime
+    cleared_at: dt.datetime | None
+    owner: str | None
+    acknowledged_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, i: Incident) -> IncidentRow:
+        return cls(**{k: getattr(i, k) for k in cls.model_fields})
+
+
+class IncidentDetail(IncidentRow):
+    alarms: list[str]
+    resolution: str | None
+    history: list[dict[str, Any]]
+
+
+class Resolution(BaseModel):
+    resolution: str = Field(min_length=1, max_length=2000)
+
+
+@router.get("/summary")
+def summary(session: SessionDep, days: Annotated[int, Query(ge=1, le=366)] = 30) -> dict[str, Any]:
+    """Open incidents, major faults per day, mean time to acknowledge and to resolve."""
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    recent = list(session.scalars(select(Incident).where(Incident.opened_at >= since)))
+    return {
+        "days": days,
+        **lifecycle.clocks(recent),
+        "major_per_day": lifecycle.major_per_day(recent),
+        "open_now": session.scalar(select(func.count()).where(Incident.status != "resolved")),
+    }
+
+
+@router.get("/incidents")
+def incidents(
+    session: SessionDep,
+    status_: Annotated[
+        Literal[INCIDENT_STATUSES] | None,  # type: ignore[valid-type]
+        Query(alias="status"),
+    ] = None,
+    major: bool | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    """Incidents, newest first."""
+    q = select(Incident)
+    if status_:
+        q = q.where(Incident.status == status_)
+    if major is not None:
+        q = q.where(Incident.major == major)
+    total = session.scalar(select(func.count()).select_from(q.subquery()))
+    rows = session.scalars(
+        q.order_by(Incident.opened_at.desc(), Incident.id.desc())
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
+    return {"total": total or 0, "items": [IncidentRow.of(i) for i in rows]}
+
+
+def _incident(session, incident_id: int) -> Incident:
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no incident {incident_id}")
+    return incident
+
+
+def _detail(session, i: Incident) -> IncidentDetail:
+    history = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.object_type == "incident", AuditEntry.object_id == str(i.id))
+        .order_by(AuditEntry.id)
+    )
+    return IncidentDetail(
+        **IncidentRow.of(i).model_dump(),
+        alarms=i.alarms,
+        resolution=i.resolution,
+        history=[{"at": h.at, "actor": h.actor, "action": h.action} for h in history],
+    )
+
+
+@router.get("/incidents/{incident_id}")
+def get_incident(incident_id: int, session: SessionDep) -> IncidentDetail:
+    return _detail(session, _incident(session, incident_id))
+
+
+@router.post("/incidents/{incident_id}/acknowledge")
+def acknowledge(incident_id: int, session: SessionDep, user: CurrentUser) -> IncidentDetail:
+    """Take the incident: the clock on time to acknowledge stops."""
+    incident = _incident(session, incident_id)
+    try:
+        lifecycle.acknowledge(session, incident, user.name)
+    except lifecycle.LifecycleError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    session.flush()
+    return _detail(session, incident)
+
+
+@router.post("/incidents/{incident_id}/resolve")
+def resolve(
+    incident_id: int, body: Resolution, session: SessionDep, user: CurrentUser
+) -> IncidentDetail:
+    """The fault is repaired: the clock on time to resolve stops."""
+    incident = _incident(session, incident_id)
+    try:
+        lifecycle.resolve(session, incident, user.name, body.resolution)
+    except lifecycle.LifecycleError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    session.flush()
+    return _detail(session, incident)
