@@ -9,6 +9,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -18,12 +19,19 @@ from sqlalchemy.orm import sessionmaker
 from telcolens.antifraud.daily import run_day
 from telcolens.antifraud.load import load_run
 from telcolens.api.app import create_app
+from telcolens.faults.lifecycle import RECORD_TZ, load_incidents
 from telcolens.store.db import make_engine, upgrade
 from telcolens.store.models import FraudCase
 from telcolens.store.users import create_user
+from tests.faults.test_lifecycle import _incidents
 
 PASSWORD = "a-long-password"
-USERS = {"admin": "admin", "analyst": "fraud_analyst", "police": "police_liaison"}
+USERS = {
+    "admin": "admin",
+    "analyst": "fraud_analyst",
+    "police": "police_liaison",
+    "engineer": "network_engineer",
+}
 CHROMIUM = "/usr/bin/chromium"
 # Never a downloaded browser: the system's Chromium, with nothing phoning home.
 CHROMIUM_ARGS = [
@@ -39,7 +47,7 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="module")
 def console_db(province: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A SQLite store holding one day's anti-fraud run over the province, and three users."""
+    """A SQLite store holding one day's anti-fraud run over the province, and the users."""
     tmp = tmp_path_factory.mktemp("console")
     run_day(province, tmp / "run")
     url = f"sqlite:///{tmp / 'console.db'}"
@@ -54,6 +62,25 @@ def console_db(province: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
     engine.dispose()
     assert cases >= 2, f"the province's run opened {cases} case(s); the tests need a few"
     return url
+
+
+@pytest.fixture(scope="module")
+def fault_incidents(console_db: str) -> pd.DataFrame:
+    """The lifecycle tests' three incidents (two major), loaded into the console's store.
+
+    Their times move to the last two days: the fault summary counts incidents opened
+    within its period before now, and MTTR runs from the first alarm. Returns them as
+    loaded (times in China Standard Time, as the records have them).
+    """
+    incidents, alarms = _incidents()
+    now = pd.Timestamp.now(tz=RECORD_TZ).tz_localize(None).floor("min")
+    opened = incidents["opened_at"] + (now - pd.Timedelta(hours=2) - incidents["opened_at"].max())
+    incidents = incidents.assign(opened_at=opened, last_alarm_at=opened + pd.Timedelta(minutes=5))
+    engine = make_engine(console_db)
+    with sessionmaker(engine)() as session, session.begin():
+        assert load_incidents(session, incidents, alarms, "test").opened == len(incidents)
+    engine.dispose()
+    return incidents
 
 
 def _free_port() -> int:

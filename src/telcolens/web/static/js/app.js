@@ -8,12 +8,15 @@ import * as admin from "./pages/admin.js";
 import * as brokers from "./pages/brokers.js";
 import * as casePage from "./pages/case.js";
 import * as cases from "./pages/cases.js";
+import * as faults from "./pages/faults.js";
+import * as incident from "./pages/incident.js";
 import * as overview from "./pages/overview.js";
 import * as police from "./pages/police.js";
 import * as soon from "./pages/soon.js";
 import * as warnings from "./pages/warnings.js";
 
 const ANALYSTS = ["fraud_analyst"];
+const ENGINEERS = ["network_engineer"];
 
 // The nav: a section per capability, each page with the roles that may open it
 // (admin may open all). `soon` pages say honestly that nothing is there yet.
@@ -30,7 +33,7 @@ const NAV = [
   },
   {
     label: "nav.network",
-    pages: [{ path: "faults", label: "nav.faults", roles: ["network_engineer"], page: soon, soon: true }],
+    pages: [{ path: "faults", label: "nav.faults", roles: ENGINEERS, page: faults }],
   },
   {
     label: "nav.broadband",
@@ -41,8 +44,11 @@ const NAV = [
   { label: "nav.admin", pages: [{ path: "admin", label: "nav.users", roles: [], page: admin }] },
 ];
 
-// Routes that are not nav entries: a case opens from the queue.
-const EXTRA = [{ pattern: /^antifraud\/cases\/(\d+)$/, roles: ANALYSTS, page: casePage, nav: "antifraud/cases" }];
+// Routes that are not nav entries: a case opens from the queue, an incident from the fault list.
+const EXTRA = [
+  { pattern: /^antifraud\/cases\/(\d+)$/, roles: ANALYSTS, page: casePage, nav: "antifraud/cases" },
+  { pattern: /^faults\/incidents\/(\d+)$/, roles: ENGINEERS, page: incident, nav: "faults" },
+];
 
 let user = null;
 
