@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 WEB := src/telcolens/web
 WEB_STAMP := $(WEB)/node_modules/.installed
 
-.PHONY: setup browser demo test test-fast lint bench clean
+.PHONY: setup test-deps demo test test-fast lint bench clean
 
 setup: $(STAMP) $(WEB_STAMP)
 
@@ -22,18 +22,20 @@ $(WEB_STAMP): $(WEB)/package.json $(WEB)/package-lock.json
 	npm ci --prefix $(WEB) --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Debian's Chromium for the browser tests (Playwright drives it; it never downloads one),
-# and a Chinese font so the console's Chinese labels render in its screenshots.
-browser:
-	@command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q . || { \
+# Debian packages the tests drive: Chromium for the browser tests (Playwright drives it; it
+# never downloads one), a Chinese font for the console's screenshots, net-snmp's snmptrap
+# and util-linux's logger as real clients of the alarm receivers.
+test-deps:
+	@command -v chromium >/dev/null 2>&1 && command -v snmptrap >/dev/null 2>&1 && \
+	command -v logger >/dev/null 2>&1 && fc-list :lang=zh | grep -q . || { \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && \
-		$$SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
+		$$SUDO apt-get install -y -qq chromium fonts-wqy-microhei snmp bsdutils >/dev/null; }
 
 demo: setup  ## generate a small province and run every capability on it
 	$(BIN)/telcolens demo $(ARGS)
 
-test: setup browser  ## the whole suite, Spark, PostgreSQL and the browser included
+test: setup test-deps  ## the whole suite, Spark, PostgreSQL and the browser included
 	$(BIN)/pytest $(ARGS)
 
 test-fast: setup  ## everything but the Spark and browser tests

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
         description="Worker threads per API process for requests that use the store "
         "(few is faster: threads contend for the GIL; see docs/benchmarks.md).",
     )
+    alarm_data_dir: str | None = Field(
+        None,
+        description="Data directory whose alarms table the API's VES endpoint appends to "
+        "(POST /api/faults/ves answers 503 while unset).",
+    )
     session_hours: float = Field(12.0, gt=0, description="How long a console login lasts.")
     secure_cookies: bool = Field(
         False, description="Send the login cookie over HTTPS only (set behind TLS)."

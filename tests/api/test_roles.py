@@ -36,6 +36,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/antifraud/police/cases"): {"police_liaison"},
     ("GET", "/api/antifraud/police/export"): {"police_liaison"},
     ("GET", "/api/faults/summary"): {"network_engineer"},
+    ("POST", "/api/faults/ves"): {"network_engineer"},
     ("GET", "/api/faults/incidents"): {"network_engineer"},
     ("GET", "/api/faults/incidents/{incident_id}"): {"network_engineer"},
     ("POST", "/api/faults/incidents/{incident_id}/acknowledge"): {"network_engineer"},

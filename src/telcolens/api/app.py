@@ -15,6 +15,7 @@ from sqlalchemy.orm import sessionmaker
 from telcolens import __version__
 from telcolens.api import admin, antifraud, auth, faults, police
 from telcolens.api.deps import current_user
+from telcolens.faults.receivers import ParquetSink
 from telcolens.settings import get_settings
 from telcolens.store.db import check_current, make_engine, upgrade
 from telcolens.web import VENDOR_URL, mount_console
@@ -45,6 +46,8 @@ def create_app(database_url: str | None = None, *, migrate: bool = True) -> Fast
     )
     app.state.engine = engine
     app.state.sessions = sessionmaker(engine, expire_on_commit=False)
+    alarm_dir = get_settings().alarm_data_dir
+    app.state.ves_sink = ParquetSink(alarm_dir) if alarm_dir else None
     for router in ROUTERS:
         app.include_router(router)
     _add_docs(app)

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from telcolens.api.deps import CurrentUser, SessionDep, allow
 from telcolens.faults import lifecycle
+from telcolens.faults.receivers import ParseError, parse_ves
 from telcolens.store.models import INCIDENT_STATUSES, AuditEntry, Incident
 
 ENGINEERS = ("network_engineer",)
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/faults", tags=["faults"], dependencies=[allow(*ENGINEERS)])
 
 
@@ -46,6 +50,36 @@ class IncidentDetail(IncidentRow):
 
 class Resolution(BaseModel):
     resolution: str = Field(min_length=1, max_length=2000)
+
+
+@router.post("/ves", status_code=status.HTTP_202_ACCEPTED)
+async def ves_events(request: Request, user: CurrentUser) -> dict[str, int]:
+    """ONAP VES 7.x fault events (one ``event`` or an ``eventList``), stored as alarms.
+
+    The alarms are on disk when this answers 202. A batch with one bad event is refused
+    whole with 400, so the sender can retry it without any half being stored twice.
+    """
+    sink = request.app.state.ves_sink
+    if sink is None:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "no alarm store configured: set TELCOLENS_ALARM_DATA_DIR",
+        )
+    body = await request.body()
+    client = request.client.host if request.client else None
+    try:
+        alarms = parse_ves(body, address=client)
+    except ParseError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"not a VES fault event: {exc}") from None
+    for alarm in alarms:
+        sink(alarm)
+    written = await run_in_threadpool(sink.flush)
+    if sink.pending >= len(alarms) > 0:  # the write failed; the rows wait for a retry
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "the alarms could not be written yet; retry"
+        )
+    log.info("VES: %d alarm(s) from %s (%s)", len(alarms), user.name, client)
+    return {"accepted": len(alarms), "written": written}
 
 
 @router.get("/summary")

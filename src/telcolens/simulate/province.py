@@ -25,6 +25,7 @@ from telcolens.simulate import (
     activity,
     broadband,
     brokers,
+    faults,
     fraud,
     lookalikes,
     mobility,
@@ -37,8 +38,9 @@ from telcolens.simulate.geography import CITY_NAMES, Geography, build_geography
 
 MIN_SUBSCRIBERS = 1000
 # Independent random streams: the world, each day's subscriber records, the static
-# tables, each day's network tables. Never renumber: it would change every province.
-_STATIC, _DAILY, _STATIC_TABLES, _DAILY_PLANT = 0, 1, 2, 3
+# tables, each day's network tables, the planted network faults. Never renumber: it
+# would change every province.
+_STATIC, _DAILY, _STATIC_TABLES, _DAILY_PLANT, _FAULTS = 0, 1, 2, 3, 4
 # Threads that write Parquet and draw the plant tables (broadband KPIs, alarms) of a
 # day while the main thread draws its subscriber records: numpy and Arrow release
 # the GIL in their loops, so this puts the second core to work.
@@ -163,6 +165,9 @@ class _World:
     lines: broadband.Lines
     elements: pa.Table
     links: pa.Table
+    planted: faults.PlantedFaults
+    # Per day: the planted alarms' ids and their faults (filled as days are drawn).
+    fault_alarms: dict[int, pa.Table] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -185,8 +190,23 @@ class _World:
         contacts = social.build_contacts(pop, geo, rng)
         lines = broadband.build_lines(pop, geo, rng)
         elements, links = network.build(geo, lines.olt_id, lines.olt_county, rng)
+        fault_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_FAULTS,)))
+        start_us = (start - activity.EPOCH).days * activity.US_PER_DAY
+        planted = faults.plant(elements, links, start_us, days, fault_rng)
         return cls(
-            seed, days, start, geo, pop, contacts, looks, plant, plan, lines, elements, links
+            seed,
+            days,
+            start,
+            geo,
+            pop,
+            contacts,
+            looks,
+            plant,
+            plan,
+            lines,
+            elements,
+            links,
+            planted,
         )
 
     def static_tables(self) -> dict[str, pa.Table]:
@@ -256,10 +276,13 @@ class _World:
         (so they can be drawn in parallel with :meth:`day` and stay deterministic)."""
         seq = np.random.SeedSequence(self.seed, spawn_key=(_DAILY_PLANT, d))
         day = activity.Day(d, self.start + datetime.timedelta(days=d), np.random.default_rng(seq))
-        return {
-            "broadband_kpi": broadband.kpi(self.lines, day),
-            "alarms": network.alarms(self.elements, day),
-        }
+        kpi = broadband.kpi(self.lines, day)
+        alarms = faults.day_alarms(
+            network.alarms(self.elements, day), self.planted.of_day(day.start_us), d
+        )
+        planted = alarms.filter(alarms["fault_id"].is_valid())
+        self.fault_alarms[d] = planted.select(["alarm_id", "fault_id"])
+        return {"broadband_kpi": kpi, "alarms": alarms.drop_columns(["fault_id"])}
 
     def write_truth(self, out: Path) -> dict[str, int]:
         manifest = {
@@ -269,4 +292,17 @@ class _World:
             "start": self.start.isoformat(),
             "missing_record_rate": _legs.MISSING,
         }
-        return truth.write(out, self.pop, self.looks, self.brokers, self.plan, self.lines, manifest)
+        network_truth = {
+            "faults": self.planted.faults,
+            "fault_alarms": pa.concat_tables([self.fault_alarms[d] for d in range(self.days)]),
+        }
+        return truth.write(
+            out,
+            self.pop,
+            self.looks,
+            self.brokers,
+            self.plan,
+            self.lines,
+            manifest,
+            extra=network_truth,
+        )

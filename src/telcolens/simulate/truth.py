@@ -27,8 +27,12 @@ def write(
     plan: FraudPlan,
     lines: broadband.Lines,
     manifest: dict,
+    extra: dict[str, pa.Table] | None = None,
 ) -> dict[str, int]:
-    """Write every truth table and ``manifest.json``; returns rows per truth table."""
+    """Write every truth table and ``manifest.json``; returns rows per truth table.
+
+    ``extra`` adds tables drawn elsewhere (the planted network faults).
+    """
     folder = out / TRUTH_DIR
     folder.mkdir(parents=True, exist_ok=True)
     start_us = epoch_day(pop.start) * 86_400 * 10**6
@@ -58,6 +62,7 @@ def write(
                 "on_net": np.arange(len(pop.raw_numbers)) < pop.n,
             }
         ),
+        **(extra or {}),
     }
     for name, table in tables.items():
         pq.write_table(table, folder / f"{name}.parquet", compression="zstd")

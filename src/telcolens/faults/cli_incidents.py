@@ -1,0 +1,108 @@
+"""``telcolens faults incidents|evaluate-incidents``: alarms into incidents, and their scores."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from telcolens.console import console, fail
+from telcolens.dataset import read_table
+from telcolens.faults.correlate import IncidentCorrelator
+from telcolens.faults.evaluate_incidents import read_fault_truth, score_incidents
+
+INCIDENTS_FILE, MAPPING_FILE = "incidents.csv", "alarm_incidents.csv"
+
+DataOption = Annotated[
+    Path, typer.Option("--data", file_okay=False, help="Data directory (alarms, links tables).")
+]
+OutOption = Annotated[Path, typer.Option("--out", file_okay=False, help="Folder of results.")]
+
+
+def incidents(
+    data: DataOption,
+    out: OutOption,
+    causes: Annotated[
+        Path | None,
+        typer.Option(
+            dir_okay=False,
+            help="Cause graph CSV with columns cause, effect (alarm type names) to join "
+            "alarms whose type is a known effect of a neighbour's active alarm.",
+        ),
+    ] = None,
+) -> None:
+    """Deduplicate and correlate the alarms of DATA into incidents with a root cause each."""
+    started = time.perf_counter()
+    alarms = read_table(data, "alarms").to_pandas()
+    links = read_table(data, "links").to_pandas()
+    if alarms.empty or links.empty:
+        raise fail(f"{data}: needs both an alarms and a links table with rows")
+    pairs = _read_causes(causes) if causes is not None else None
+    result = IncidentCorrelator(causes=pairs).fit(links).correlate(alarms)
+    out.mkdir(parents=True, exist_ok=True)
+    result.incidents.to_csv(out / INCIDENTS_FILE, index=False)
+    result.alarm_incidents.to_csv(out / MAPPING_FILE, index=False)
+    n, m = len(result.incidents), len(alarms)
+    console.print(
+        f"{m:,} alarms -> {n:,} incidents (compression {1 - n / m:.1%}); "
+        f"{int((result.incidents['alarm_count'] > 1).sum()):,} incidents of several alarms, "
+        f"{int(result.incidents['cleared_at'].isna().sum()):,} still open; "
+        f"{time.perf_counter() - started:.1f} s; wrote [bold]{out}[/]"
+    )
+
+
+def evaluate(data: DataOption, out: OutOption) -> None:
+    """Score the incidents in OUT against the faults planted in DATA/truth/."""
+    try:
+        faults, fault_alarms = read_fault_truth(data)
+        found = pd.read_csv(out / INCIDENTS_FILE)
+        mapping = pd.read_csv(out / MAPPING_FILE)
+    except FileNotFoundError as exc:
+        raise fail(str(exc)) from None
+    scores = score_incidents(found, mapping, faults, fault_alarms)
+    table = Table(title=f"Incidents in {out} against the faults planted in {data}")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    rows = [
+        ("planted faults with alarms", f"{scores.faults}"),
+        ("floods reduced to one incident", f"{scores.one_incident:.1%}"),
+        ("root-cause device right", f"{scores.root_right:.1%}"),
+        ("alarm compression, planted floods", f"{scores.compression_flood:.1%}"),
+        ("alarm compression, all alarms", f"{scores.compression_overall:.1%}"),
+        ("alarms / incidents", f"{scores.alarms:,} / {scores.incidents:,}"),
+        (
+            "false merges (two faults / fault+background)",
+            f"{scores.mixed_faults} / {scores.mixed_background}",
+        ),
+        ("median lag, fault start -> incident opened", f"{scores.median_lag_s:.0f} s"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    for kind, row in scores.by_kind.iterrows():
+        table.add_row(
+            f"  {kind}: {int(row['faults'])} faults",
+            f"one {row['one_incident']:.0%}, root {row['root_right']:.0%}",
+        )
+    console.print(table)
+    (out / "incident_scores.json").write_text(json.dumps(scores.as_dict(), indent=2))
+
+
+def _read_causes(path: Path) -> frozenset[tuple[str, str]]:
+    try:
+        edges = pd.read_csv(path)
+    except FileNotFoundError:
+        raise fail(f"{path}: no such file") from None
+    if not {"cause", "effect"} <= set(edges.columns):
+        raise fail(f"{path}: needs columns cause and effect; found {', '.join(edges.columns)}")
+    return frozenset(zip(edges["cause"].astype(str), edges["effect"].astype(str), strict=True))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the incident commands to the ``telcolens faults`` group."""
+    app.command("incidents")(incidents)
+    app.command("evaluate-incidents")(evaluate)

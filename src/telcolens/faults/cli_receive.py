@@ -1,0 +1,134 @@
+"""``telcolens faults receive``: run the alarm receivers into a data directory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from telcolens.console import console, fail
+from telcolens.faults.receivers import (
+    ParquetSink,
+    ReceiverConfig,
+    Receivers,
+    SyslogRules,
+    parse_endpoint,
+)
+
+DEFAULTS = {
+    "snmp": "127.0.0.1:1162",
+    "syslog_udp": "127.0.0.1:1514",
+    "syslog_tcp": "127.0.0.1:1514",
+}
+
+
+def receive(
+    data: Annotated[
+        Path, typer.Option(file_okay=False, help="Data directory; alarms go to DIR/alarms/.")
+    ],
+    snmp: Annotated[
+        str | None, typer.Option(metavar="HOST:PORT", help="SNMPv2c traps, UDP.")
+    ] = None,
+    syslog_udp: Annotated[
+        str | None, typer.Option(metavar="HOST:PORT", help="Syslog (RFC 5424/3164), UDP.")
+    ] = None,
+    syslog_tcp: Annotated[
+        str | None,
+        typer.Option(metavar="HOST:PORT", help="Syslog over TCP (octet-counted or LF-framed)."),
+    ] = None,
+    community: Annotated[str, typer.Option(help="SNMP community traps must carry.")] = "public",
+    rules: Annotated[
+        Path | None,
+        typer.Option(dir_okay=False, help="YAML list of syslog alarm rules (default: built in)."),
+    ] = None,
+    flush_rows: Annotated[int, typer.Option(min=1, help="Write a part every N alarms...")] = 1000,
+    flush_seconds: Annotated[float, typer.Option(min=0.1, help="...or every T seconds.")] = 5.0,
+    every: Annotated[
+        float, typer.Option(min=0, help="Print counters every N seconds (0: only at the end).")
+    ] = 60.0,
+    duration: Annotated[
+        float | None, typer.Option(min=0, help="Stop after N seconds (default: Ctrl+C).")
+    ] = None,
+) -> None:
+    """Receive alarms (SNMP traps, syslog) and append them to the alarms table.
+
+    With no endpoint given, all three listen on their defaults: SNMP 127.0.0.1:1162,
+    syslog UDP and TCP 127.0.0.1:1514.
+    """
+    given = {"snmp": snmp, "syslog_udp": syslog_udp, "syslog_tcp": syslog_tcp}
+    if not any(given.values()):
+        given = dict(DEFAULTS)
+    try:
+        endpoints = {k: parse_endpoint(v) if v else None for k, v in given.items()}
+        syslog_rules = SyslogRules.from_yaml(rules) if rules else SyslogRules()
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    config = ReceiverConfig(**endpoints, community=community.encode(), syslog_rules=syslog_rules)
+    sink = ParquetSink(data, max_rows=flush_rows, max_seconds=flush_seconds)
+    try:
+        with sink:
+            asyncio.run(_run(config, sink, every, duration))
+    except OSError as exc:  # address in use, permission denied for ports < 1024
+        raise fail(f"cannot listen: {exc}") from None
+
+
+async def _run(
+    config: ReceiverConfig, sink: ParquetSink, every: float, duration: float | None
+) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        # Not available off the main thread (or on Windows): Ctrl+C then ends asyncio.run.
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+    started = time.monotonic()
+    async with Receivers(config, sink) as running:
+        listening = ", ".join(f"{n} {h}:{p}" for n, (h, p) in running.addresses.items())
+        console.print(f"Listening: {listening}; alarms to [bold]{sink.data_dir}[/]")
+        deadline = None if duration is None else started + duration
+        while not stop.is_set():
+            wait = _next_wait(started, every, deadline)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), wait)
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            if every and not stop.is_set():
+                print_counters(running, sink, time.monotonic() - started)
+    sink.close()  # write the last alarms before the final counts
+    print_counters(running, sink, time.monotonic() - started)
+
+
+def _next_wait(started: float, every: float, deadline: float | None) -> float | None:
+    now = time.monotonic()
+    waits = []
+    if every:
+        waits.append(every - (now - started) % every)
+    if deadline is not None:
+        waits.append(max(deadline - now, 0))
+    return min(waits) if waits else None
+
+
+def print_counters(running: Receivers, sink: ParquetSink, elapsed: float) -> None:
+    """Per-receiver counters, then what the sink has written."""
+    table = Table(title=f"Alarm receivers after {elapsed:,.0f} s")
+    table.add_column("receiver")
+    for name in ("received", "parsed", "malformed", "dropped", "ignored"):
+        table.add_column(name, justify="right")
+    for name, counters in running.counters.items():
+        table.add_row(name, *(f"{v:,}" for v in counters.as_dict().values()))
+    console.print(table)
+    console.print(
+        f"Sink: written {sink.written:,} alarms in {sink.parts:,} parts, {sink.pending:,} pending"
+        + (f", {sink.dropped:,} dropped (backlog full)" if sink.dropped else "")
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``receive`` to the ``telcolens faults`` sub-app."""
+    app.command("receive")(receive)
