@@ -106,3 +106,23 @@ def test_the_cli_reads_a_cause_graph_and_refuses_a_bad_one(province, tmp_path):
         app, ["faults", "evaluate-incidents", "--data", str(tmp_path), "--out", str(tmp_path)]
     )
     assert result.exit_code == 2 and "no planted-fault truth" in result.output
+
+
+def test_the_cli_loads_incidents_into_the_store_once(province, tmp_path):
+    import sqlalchemy as sa
+
+    from telcolens.store.db import make_engine
+    from telcolens.store.models import Incident
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    args = ["faults", "incidents", "--data", str(province), "--out", str(tmp_path / "inc")]
+    first = runner.invoke(app, [*args, "--load", "--database-url", url])
+    assert first.exit_code == 0, first.output
+    found = len(pd.read_csv(tmp_path / "inc" / "incidents.csv"))
+    assert f"Store: {found} incidents opened" in " ".join(first.output.split())
+    again = runner.invoke(app, [*args, "--load", "--database-url", url])
+    assert "Store: 0 incidents opened, 0 updated" in " ".join(again.output.split())
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert conn.scalar(sa.select(sa.func.count()).select_from(Incident)) == found
+    engine.dispose()

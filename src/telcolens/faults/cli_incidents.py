@@ -10,11 +10,14 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.table import Table
+from sqlalchemy.orm import Session
 
+from telcolens.cli_service import DatabaseOption, _os_user, engine_or_fail
 from telcolens.console import console, fail
 from telcolens.dataset import read_table
-from telcolens.faults.correlate import IncidentCorrelator
+from telcolens.faults.correlate import IncidentCorrelator, Incidents
 from telcolens.faults.evaluate_incidents import read_fault_truth, score_incidents
+from telcolens.faults.lifecycle import load_incidents
 
 INCIDENTS_FILE, MAPPING_FILE = "incidents.csv", "alarm_incidents.csv"
 
@@ -35,18 +38,19 @@ def incidents(
             "alarms whose type is a known effect of a neighbour's active alarm.",
         ),
     ] = None,
+    load: Annotated[
+        bool, typer.Option(help="Also load the incidents into the store (idempotent).")
+    ] = False,
+    database_url: DatabaseOption = None,
 ) -> None:
     """Deduplicate and correlate the alarms of DATA into incidents with a root cause each."""
     started = time.perf_counter()
-    alarms = read_table(data, "alarms").to_pandas()
-    links = read_table(data, "links").to_pandas()
-    if alarms.empty or links.empty:
-        raise fail(f"{data}: needs both an alarms and a links table with rows")
+    store = engine_or_fail(database_url) if load else None
     pairs = _read_causes(causes) if causes is not None else None
-    result = IncidentCorrelator(causes=pairs).fit(links).correlate(alarms)
-    out.mkdir(parents=True, exist_ok=True)
-    result.incidents.to_csv(out / INCIDENTS_FILE, index=False)
-    result.alarm_incidents.to_csv(out / MAPPING_FILE, index=False)
+    try:
+        result, alarms = correlate_dir(data, out, causes=pairs)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
     n, m = len(result.incidents), len(alarms)
     console.print(
         f"{m:,} alarms -> {n:,} incidents (compression {1 - n / m:.1%}); "
@@ -54,6 +58,25 @@ def incidents(
         f"{int(result.incidents['cleared_at'].isna().sum()):,} still open; "
         f"{time.perf_counter() - started:.1f} s; wrote [bold]{out}[/]"
     )
+    if store is not None:
+        with Session(store) as session, session.begin():
+            loaded = load_incidents(session, result.incidents, result.alarm_incidents, _os_user())
+        console.print(f"Store: {loaded.opened} incidents opened, {loaded.updated} updated")
+
+
+def correlate_dir(
+    data: Path, out: Path, causes: frozenset[tuple[str, str]] | None = None
+) -> tuple[Incidents, pd.DataFrame]:
+    """Correlate the alarms of ``data`` and write incidents.csv and alarm_incidents.csv."""
+    alarms = read_table(data, "alarms").to_pandas()
+    links = read_table(data, "links").to_pandas()
+    if alarms.empty or links.empty:
+        raise ValueError(f"{data}: needs both an alarms and a links table with rows")
+    result = IncidentCorrelator(causes=causes).fit(links).correlate(alarms)
+    out.mkdir(parents=True, exist_ok=True)
+    result.incidents.to_csv(out / INCIDENTS_FILE, index=False)
+    result.alarm_incidents.to_csv(out / MAPPING_FILE, index=False)
+    return result, alarms
 
 
 def evaluate(data: DataOption, out: OutOption) -> None:
