@@ -34,6 +34,7 @@ PLANTED = {
     "card_brokers": "card-broker ID cards, outlets and devices",
     "victims": "victim contacts",
     "lookalikes": "legitimate look-alikes",
+    "faults": "network faults",
 }
 
 

@@ -1,5 +1,5 @@
 """Alarm receivers: SNMPv2c traps, syslog (RFC 5424/3164 over UDP and TCP) and VES events,
-normalised to :class:`Alarm` events and pushed to a sink (see docs/faults-receivers.md).
+normalised to :class:`Alarm` events and pushed to a sink (see docs/faults.md).
 """
 
 from telcolens.faults.receivers._alarm import Alarm, ParseError, Sink

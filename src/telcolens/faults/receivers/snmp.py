@@ -1,6 +1,6 @@
 """SNMPv2c traps: decoded (see _ber.py), and mapped to alarms by trap OID.
 
-Mapping (see docs/faults-receivers.md):
+Mapping (see docs/faults.md):
 
 * ``snmpTrapOID.0`` selects a :class:`TrapType` in :data:`STANDARD_TRAPS`
   (IF-MIB linkDown/linkUp are LINK_DOWN raise/clear, and so on).
