@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 
 from telcolens.simulate import generate_province
+from telcolens.store.db import make_engine, upgrade
 
 PROVINCE_SIZE = {"subscribers": 3000, "days": 2, "seed": 11}
 
@@ -60,3 +62,13 @@ def day_run(province: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("antifraud") / "run"
     run_day(province, out)
     return out
+
+
+@pytest.fixture
+def store_session(store_url: str) -> Iterator[Session]:
+    """A session on a migrated, empty store (each backend in turn, as ``store_url``)."""
+    engine = make_engine(store_url)
+    upgrade(engine)
+    with Session(engine) as session:
+        yield session
+    engine.dispose()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pandas as pd
 import pytest
@@ -11,7 +10,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from telcolens.faults import lifecycle
-from telcolens.store.db import make_engine, upgrade
 from telcolens.store.models import AuditEntry, Incident
 
 T0 = pd.Timestamp("2026-11-20 08:00:00")  # China Standard Time, as in the alarm records
@@ -37,12 +35,8 @@ def _incidents() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 @pytest.fixture
-def session(store_url: str) -> Iterator[Session]:
-    engine = make_engine(store_url)
-    upgrade(engine)
-    with Session(engine) as s:
-        yield s
-    engine.dispose()
+def session(store_session: Session) -> Session:
+    return store_session
 
 
 def test_load_is_idempotent_and_keeps_peoples_work(session: Session) -> None:

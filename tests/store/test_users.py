@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from telcolens.store.db import make_engine, upgrade
 from telcolens.store.models import AuditEntry, AuthSession, User
 from telcolens.store.users import (
     UserError,
@@ -25,12 +23,8 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def session(store_url: str) -> Iterator[Session]:
-    engine = make_engine(store_url)
-    upgrade(engine)
-    with Session(engine) as s:
-        yield s
-    engine.dispose()
+def session(store_session: Session) -> Session:
+    return store_session
 
 
 def test_create_and_authenticate(session: Session) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from telcolens.antifraud import workflow
 from telcolens.antifraud.lists import CATEGORIES
-from telcolens.api.deps import CurrentUser, SessionDep, allow
+from telcolens.api.deps import CurrentUser, SessionDep, allow, get_or_404
 from telcolens.privacy import normalise, pseudonymise
 from telcolens.store.audit import record
 from telcolens.store.models import (
@@ -251,10 +251,7 @@ def list_cases(
 
 
 def _case(session, case_id: int) -> FraudCase:
-    case = session.get(FraudCase, case_id)
-    if case is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no case {case_id}")
-    return case
+    return get_or_404(session, FraudCase, case_id, "case")
 
 
 JS_SAFE = 2**53 - 1  # the largest integer a JavaScript number holds exactly
@@ -399,9 +396,7 @@ def warning_contacted(
     warning_id: int, body: Contact, session: SessionDep, user: CurrentUser
 ) -> dict[str, Any]:
     """Record that a subscriber on the warning list was called or texted, and how it went."""
-    w = session.get(VictimWarning, warning_id)
-    if w is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no warning {warning_id}")
+    w = get_or_404(session, VictimWarning, warning_id, "warning")
     w.contacted_at, w.contacted_by, w.outcome = utcnow(), user.name, body.outcome
     record(session, user.name, "warning.contacted", "victim_warning", w.id, outcome=body.outcome)
     return {"id": w.id, "outcome": w.outcome, "contacted_at": w.contacted_at}

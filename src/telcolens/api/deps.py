@@ -7,7 +7,7 @@ Use the ``Annotated`` aliases in signatures (``session: SessionDep``) and
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
@@ -17,6 +17,7 @@ from telcolens.store.models import User
 from telcolens.store.users import session_user
 
 COOKIE = "telcolens_session"
+T = TypeVar("T")
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -87,3 +88,11 @@ def allow(*roles: str):
         return user
 
     return Depends(check)
+
+
+def get_or_404(session: Session, model: type[T], key: int, what: str) -> T:
+    """The row of ``model`` with primary key ``key``, or a 404 naming ``what``."""
+    row = session.get(model, key)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {what} {key}")
+    return row

@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from telcolens.api.deps import CurrentUser, SessionDep, allow
+from telcolens.api.deps import CurrentUser, SessionDep, allow, get_or_404
 from telcolens.faults import lifecycle
 from telcolens.faults.receivers import ParseError, parse_ves
 from telcolens.store.models import INCIDENT_STATUSES, AuditEntry, Incident
@@ -122,10 +122,7 @@ def incidents(
 
 
 def _incident(session, incident_id: int) -> Incident:
-    incident = session.get(Incident, incident_id)
-    if incident is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no incident {incident_id}")
-    return incident
+    return get_or_404(session, Incident, incident_id, "incident")
 
 
 def _detail(session, i: Incident) -> IncidentDetail:
