@@ -9,7 +9,7 @@ import pytest
 from telcolens.faults import CauseLearner
 from telcolens.faults._events import make_events
 from telcolens.faults._roots import burst_openers, orient_by_openers
-from tests.faults.test_causes import CHAIN_AND_FORK, cascade, edge_set
+from tests.faults.test_causes import CHAIN_AND_FORK, PACES, cascade, edge_set
 
 
 def test_an_alarm_opens_a_burst_when_nothing_on_its_device_came_shortly_before():
@@ -35,7 +35,7 @@ def test_kept_pairs_point_from_the_more_frequent_opener_and_ties_keep_their_dire
 
 
 def test_burst_orientation_recovers_a_planted_chain_and_fork():
-    learner = CauseLearner(orient="bursts").fit(cascade(CHAIN_AND_FORK, n_types=7))
+    learner = CauseLearner(orient="bursts", decays=PACES).fit(cascade(CHAIN_AND_FORK, n_types=7))
     assert edge_set(learner.edges_) == set(CHAIN_AND_FORK)
     assert (learner.edges_["strength"] > 0).all()
     roots, effects = learner.openers_[[0, 3]], learner.openers_[[2, 4, 5]]

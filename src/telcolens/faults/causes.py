@@ -19,8 +19,11 @@ from telcolens.faults._graph import greedy_dag
 from telcolens.faults._hawkes import EffectData, em_fit, parent_statistics
 from telcolens.faults._roots import burst_openers, orient_by_openers
 
-DEFAULT_DECAYS = (1.0, 0.1, 0.01, 0.001, 0.0001)
+# THP's published defaults (Cai et al. 2022, as gCastle's TTPM): one kernel decay of 0.1/s,
+# influence up to 2 links away, one baseline rate per alarm type for all devices.
+DEFAULT_DECAYS = (0.1,)
 ORIENTATIONS = ("timing", "bursts")
+BASELINES = ("shared", "per_device")
 
 
 class CauseLearner:
@@ -28,11 +31,14 @@ class CauseLearner:
 
     Parameters
     ----------
-    decays : candidate kernel decay rates (per second); the one with the highest
-        likelihood of the full model is used.
+    decays : candidate kernel decay rates (per second); with several, the one with the
+        highest likelihood of the full model is used.
     max_hop : how many topology links an alarm's influence reaches.
     same_time : let alarms in the same second on the same or neighbouring devices count
         as possible causes of each other (timestamps cannot order them).
+    baseline : "shared": one background rate per alarm type for all devices, as THP;
+        "per_device": one per type and device, which explains so much of each device's
+        alarms that few excitation edges pay their BIC price (docs/faults.md).
     penalty_scale : multiplies the BIC price, log(alarms) / 2 per parameter.
     orient : "timing" keeps the direction the Hawkes fit gives each edge; "bursts" points
         each kept pair from the type whose alarms more often open a burst (no other alarm
@@ -44,14 +50,16 @@ class CauseLearner:
         self,
         *,
         decays: Sequence[float] = DEFAULT_DECAYS,
-        max_hop: int = 1,
-        same_time: bool = True,
+        max_hop: int = 2,
+        same_time: bool = False,
+        baseline: str = "shared",
         penalty_scale: float = 1.0,
         orient: str = "timing",
     ) -> None:
         self.decays = decays
         self.max_hop = max_hop
         self.same_time = same_time
+        self.baseline = baseline
         self.penalty_scale = penalty_scale
         self.orient = orient
 
@@ -68,6 +76,8 @@ class CauseLearner:
         """
         if self.orient not in ORIENTATIONS:
             raise ValueError(f"orient must be one of {ORIENTATIONS}, got {self.orient!r}")
+        if self.baseline not in BASELINES:
+            raise ValueError(f"baseline must be one of {BASELINES}, got {self.baseline!r}")
         n_types = int(alarms["alarm_id"].max()) + 1
         n_devices = int(alarms["device_id"].max()) + 1 if topology is None else len(topology)
         events = make_events(alarms, n_types=n_types, n_devices=n_devices)
@@ -79,7 +89,7 @@ class CauseLearner:
         threshold = self.penalty_scale * (1 + len(hops)) * np.log(len(events.times))
         strength = np.zeros((n_types, n_types))
         for j in range(n_types):
-            data = _effect_data(events, phi, kernel_mass, j)
+            data = _effect_data(events, phi, kernel_mass, j, shared=self.baseline == "shared")
             stats = parent_statistics(data, *_candidate_columns(n_types, len(hops), j), threshold)
             for parent, value in stats.items():
                 strength[parent, j] = value
@@ -105,13 +115,16 @@ class CauseLearner:
 
     def _choose_decay(self, events, hops, on_step, total) -> tuple[float, dict[float, float]]:
         """The decay rate under which the model with every parent fits the data best."""
+        if len(self.decays) == 1:  # nothing to choose between
+            return float(self.decays[0]), {}
+        shared = self.baseline == "shared"
         logliks = {}
         for step, beta in enumerate(self.decays, start=1):
             phi = excitation(events, hops, beta, same_time=self.same_time)
             kernel_mass = exposure(events, hops, beta)
             every = np.arange(phi.shape[1] * phi.shape[2])
             logliks[beta] = sum(
-                em_fit(_effect_data(events, phi, kernel_mass, j), every)[2]
+                em_fit(_effect_data(events, phi, kernel_mass, j, shared=shared), every)[2]
                 for j in range(events.n_types)
                 if np.any(events.types == j)
             )
@@ -127,10 +140,23 @@ def learn_causes(
     return CauseLearner(**params).fit(alarms, topology).edges_  # type: ignore[arg-type]
 
 
-def _effect_data(events: Events, phi: np.ndarray, kernel_mass: np.ndarray, j: int) -> EffectData:
+def _effect_data(
+    events: Events, phi: np.ndarray, kernel_mass: np.ndarray, j: int, *, shared: bool
+) -> EffectData:
     mine = events.types == j
+    phi_j = phi[mine].reshape(int(mine.sum()), -1)
+    if shared:
+        # One baseline for the type: every alarm on "device 0", exposed for the whole
+        # window on each device that raised any alarm.
+        return EffectData(
+            phi=phi_j,
+            devices=np.zeros(int(mine.sum()), dtype=events.devices.dtype),
+            n_devices=1,
+            span=events.span * len(np.unique(events.devices)),
+            exposure=kernel_mass.reshape(-1),
+        )
     return EffectData(
-        phi=phi[mine].reshape(int(mine.sum()), -1),
+        phi=phi_j,
         devices=events.devices[mine],
         n_devices=events.n_devices,
         span=events.span,
