@@ -81,3 +81,44 @@ def test_lifecycle_and_clocks(session: Session) -> None:
         "incident.acknowledge",
         "incident.resolve",
     ]
+
+
+def _topology_inputs():
+    incidents, alarm_incidents = _incidents()
+    alarms = pd.DataFrame({"alarm_id": ["a1", "a2", "a3"], "ne_id": ["ACC-1", "ACC-2", "OLT-1"]})
+    links = pd.DataFrame(
+        {
+            "a_ne_id": ["CR-1", "AGG-3701-01", "AGG-3701-01", "ACC-2", "CR-1"],
+            "b_ne_id": ["AGG-3701-01", "ACC-1", "ACC-2", "OLT-9", "AGG-9"],
+            "link_type": ["fibre", "fibre", "fibre", "fibre", "fibre"],
+        }
+    )
+    return incidents, alarm_incidents, alarms, links
+
+
+def test_neighbourhoods_hold_the_alarmed_devices_the_root_and_its_upstream() -> None:
+    around = lifecycle.neighbourhoods(*_topology_inputs())
+    f1 = around["F1"]
+    nodes = {n["id"]: (n["root"], n["alarmed"]) for n in f1["nodes"]}
+    assert nodes == {
+        "AGG-3701-01": (True, False),  # the root, silent: its children's alarms reveal it
+        "ACC-1": (False, True),
+        "ACC-2": (False, True),
+        "CR-1": (False, False),  # upstream of the root
+    }
+    assert {(lk["source"], lk["target"]) for lk in f1["links"]} == {
+        ("CR-1", "AGG-3701-01"),
+        ("AGG-3701-01", "ACC-1"),
+        ("AGG-3701-01", "ACC-2"),
+    }  # OLT-9 and AGG-9 are not part of it
+    assert [n["id"] for n in around["F3"]["nodes"]] == ["OLT-1"]
+
+
+def test_the_topology_is_stored_with_the_incident(session: Session) -> None:
+    incidents, alarm_incidents, alarms, links = _topology_inputs()
+    around = lifecycle.neighbourhoods(incidents, alarm_incidents, alarms, links)
+    lifecycle.load_incidents(session, incidents, alarm_incidents, "loader", topology=around)
+    f1 = session.scalars(sa.select(Incident).where(Incident.key == "F1")).one()
+    assert len(f1.topology["nodes"]) == 4 and len(f1.topology["links"]) == 3
+    f2 = session.scalars(sa.select(Incident).where(Incident.key == "F2")).one()
+    assert f2.topology["links"] == []  # a root with no alarmed neighbours or known upstream

@@ -19,11 +19,11 @@ from sqlalchemy.orm import sessionmaker
 from telcolens.antifraud.daily import run_day
 from telcolens.antifraud.load import load_run
 from telcolens.api.app import create_app
-from telcolens.faults.lifecycle import RECORD_TZ, load_incidents
+from telcolens.faults.lifecycle import RECORD_TZ, load_incidents, neighbourhoods
 from telcolens.store.db import make_engine, upgrade
 from telcolens.store.models import FraudCase
 from telcolens.store.users import create_user
-from tests.faults.test_lifecycle import _incidents
+from tests.faults.test_lifecycle import _incidents, _topology_inputs
 
 PASSWORD = "a-long-password"
 USERS = {
@@ -77,8 +77,10 @@ def fault_incidents(console_db: str) -> pd.DataFrame:
     opened = incidents["opened_at"] + (now - pd.Timedelta(hours=2) - incidents["opened_at"].max())
     incidents = incidents.assign(opened_at=opened, last_alarm_at=opened + pd.Timedelta(minutes=5))
     engine = make_engine(console_db)
+    around = neighbourhoods(*_topology_inputs())
     with sessionmaker(engine)() as session, session.begin():
-        assert load_incidents(session, incidents, alarms, "test").opened == len(incidents)
+        loaded = load_incidents(session, incidents, alarms, "test", topology=around)
+        assert loaded.opened == len(incidents)
     engine.dispose()
     return incidents
 

@@ -62,6 +62,8 @@ def test_engineer_acknowledges_and_resolves_an_incident(
     expect(page.locator(".page-head .badge").first).to_have_text("Open")
     expect(page.locator("#incident-alarms")).to_contain_text("2 of 120 alarm ids")
     expect(page.locator("#incident-alarms tbody tr")).to_have_count(2)
+    expect(page.locator("#topology-chart[data-rendered='1']")).to_have_count(1)
+    expect(page.locator("#incident-topology")).to_contain_text("Root cause on the topology")
     expect(page.locator("#action-resolve")).to_be_visible()
 
     page.click("#action-acknowledge")

@@ -44,6 +44,7 @@ class IncidentRow(BaseModel):
 
 class IncidentDetail(IncidentRow):
     alarms: list[str]
+    topology: dict[str, Any]
     resolution: str | None
     history: list[dict[str, Any]]
 
@@ -134,6 +135,7 @@ def _detail(session, i: Incident) -> IncidentDetail:
     return IncidentDetail(
         **IncidentRow.of(i).model_dump(),
         alarms=i.alarms,
+        topology=i.topology,
         resolution=i.resolution,
         history=[{"at": h.at, "actor": h.actor, "action": h.action} for h in history],
     )

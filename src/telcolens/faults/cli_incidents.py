@@ -17,7 +17,7 @@ from telcolens.console import console, fail
 from telcolens.dataset import read_table
 from telcolens.faults.correlate import IncidentCorrelator, Incidents
 from telcolens.faults.evaluate_incidents import read_fault_truth, score_incidents
-from telcolens.faults.lifecycle import load_incidents
+from telcolens.faults.lifecycle import load_incidents, neighbourhoods
 
 INCIDENTS_FILE, MAPPING_FILE = "incidents.csv", "alarm_incidents.csv"
 
@@ -48,7 +48,7 @@ def incidents(
     store = engine_or_fail(database_url) if load else None
     pairs = _read_causes(causes) if causes is not None else None
     try:
-        result, alarms = correlate_dir(data, out, causes=pairs)
+        result, alarms, links = correlate_dir(data, out, causes=pairs)
     except ValueError as exc:
         raise fail(str(exc)) from None
     n, m = len(result.incidents), len(alarms)
@@ -60,14 +60,23 @@ def incidents(
     )
     if store is not None:
         with Session(store) as session, session.begin():
-            loaded = load_incidents(session, result.incidents, result.alarm_incidents, _os_user())
+            loaded = load_incidents(
+                session,
+                result.incidents,
+                result.alarm_incidents,
+                _os_user(),
+                topology=neighbourhoods(result.incidents, result.alarm_incidents, alarms, links),
+            )
         console.print(f"Store: {loaded.opened} incidents opened, {loaded.updated} updated")
 
 
 def correlate_dir(
     data: Path, out: Path, causes: frozenset[tuple[str, str]] | None = None
-) -> tuple[Incidents, pd.DataFrame]:
-    """Correlate the alarms of ``data`` and write incidents.csv and alarm_incidents.csv."""
+) -> tuple[Incidents, pd.DataFrame, pd.DataFrame]:
+    """Correlate the alarms of ``data``, write incidents.csv and alarm_incidents.csv.
+
+    Returns the incidents and the alarms and links they came from.
+    """
     alarms = read_table(data, "alarms").to_pandas()
     links = read_table(data, "links").to_pandas()
     if alarms.empty or links.empty:
@@ -76,7 +85,7 @@ def correlate_dir(
     out.mkdir(parents=True, exist_ok=True)
     result.incidents.to_csv(out / INCIDENTS_FILE, index=False)
     result.alarm_incidents.to_csv(out / MAPPING_FILE, index=False)
-    return result, alarms
+    return result, alarms, links
 
 
 def evaluate(data: DataOption, out: OutOption) -> None:

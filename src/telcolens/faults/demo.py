@@ -5,12 +5,13 @@ from __future__ import annotations
 from telcolens.capabilities import DemoContext, DemoResult
 from telcolens.faults.cli_incidents import INCIDENTS_FILE, correlate_dir
 from telcolens.faults.evaluate_incidents import read_fault_truth, score_incidents
-from telcolens.faults.lifecycle import load_incidents
+from telcolens.faults.lifecycle import load_incidents, neighbourhoods
 
 
 def run_demo(ctx: DemoContext) -> DemoResult:
     out = ctx.out_dir / "faults"
-    result, alarms = correlate_dir(ctx.data_dir, out)
+    result, alarms, links = correlate_dir(ctx.data_dir, out)
+    around = neighbourhoods(result.incidents, result.alarm_incidents, alarms, links)
     faults, fault_alarms = read_fault_truth(ctx.data_dir)
     scores = score_incidents(result.incidents, result.alarm_incidents, faults, fault_alarms)
     return DemoResult(
@@ -23,6 +24,6 @@ def run_demo(ctx: DemoContext) -> DemoResult:
         ],
         outputs=[out / INCIDENTS_FILE],
         load=lambda session, actor: load_incidents(
-            session, result.incidents, result.alarm_incidents, actor
+            session, result.incidents, result.alarm_incidents, actor, topology=around
         ),
     )

@@ -26,6 +26,7 @@ from telcolens.store.models import Incident, utcnow
 RECORD_TZ = ZoneInfo("Asia/Shanghai")  # alarm times are China Standard Time, like all records
 MAJOR_DEVICES = 10
 MAX_ALARM_IDS = 500  # alarm ids kept on an incident; the count keeps the rest
+MAX_TOPOLOGY_NODES = 300  # devices drawn around an incident
 
 
 class LifecycleError(ValueError):
@@ -38,14 +39,64 @@ class IncidentLoad:
     updated: int = 0
 
 
+def neighbourhoods(
+    incidents: pd.DataFrame,
+    alarm_incidents: pd.DataFrame,
+    alarms: pd.DataFrame,
+    links: pd.DataFrame,
+) -> dict[str, dict[str, list]]:
+    """Per incident: its alarmed devices, its root and the root's upstream, and their links."""
+    devices = alarm_incidents.merge(alarms[["alarm_id", "ne_id"]], on="alarm_id")
+    devices = devices[["incident_id", "ne_id"]].assign(alarmed=True)
+    roots = incidents[["incident_id", "root_ne_id"]].rename(columns={"root_ne_id": "ne_id"})
+    upstream = links.merge(roots, left_on="b_ne_id", right_on="ne_id")[["incident_id", "a_ne_id"]]
+    nodes = pd.concat(
+        [
+            devices,
+            roots.assign(alarmed=False),
+            upstream.rename(columns={"a_ne_id": "ne_id"}).assign(alarmed=False),
+        ]
+    )
+    nodes = nodes.groupby(["incident_id", "ne_id"], as_index=False)["alarmed"].max()
+    ends = nodes[["incident_id", "ne_id"]]
+    edges = links.merge(ends, left_on="a_ne_id", right_on="ne_id").merge(
+        ends, left_on=["incident_id", "b_ne_id"], right_on=["incident_id", "ne_id"]
+    )
+    root_of = dict(zip(roots["incident_id"], roots["ne_id"], strict=True))
+    out: dict[str, dict[str, list]] = {}
+    for incident_id, group in nodes.groupby("incident_id"):
+        root = root_of.get(incident_id)
+        out[str(incident_id)] = {
+            "nodes": [
+                {"id": str(n), "root": n == root, "alarmed": bool(a)}
+                for n, a in zip(group["ne_id"], group["alarmed"], strict=True)
+            ][:MAX_TOPOLOGY_NODES],
+            "links": [],
+        }
+    for incident_id, group in edges.groupby("incident_id"):
+        entry = out[str(incident_id)]
+        kept = {n["id"] for n in entry["nodes"]}
+        entry["links"] = [
+            {"source": str(a), "target": str(b), "type": str(k)}
+            for a, b, k in zip(group["a_ne_id"], group["b_ne_id"], group["link_type"], strict=True)
+            if str(a) in kept and str(b) in kept
+        ]
+    return out
+
+
 def load_incidents(
-    session: Session, incidents: pd.DataFrame, alarm_incidents: pd.DataFrame, actor: str
+    session: Session,
+    incidents: pd.DataFrame,
+    alarm_incidents: pd.DataFrame,
+    actor: str,
+    topology: dict[str, dict[str, list]] | None = None,
 ) -> IncidentLoad:
     """Upsert correlated incidents by their id; loading the same ones again changes nothing new.
 
     ``incidents`` has incident_id, root_ne_id, root_alarm_type, opened_at, last_alarm_at,
     cleared_at, alarm_count, device_count, severity; ``alarm_incidents`` maps alarm_id to
     incident_id. A person's work on an incident (owner, acknowledgement, resolution) is kept.
+    ``topology`` (from :func:`neighbourhoods`) gives each incident the devices around it.
     """
     ids = alarm_incidents.groupby("incident_id")["alarm_id"].agg(list).to_dict()
     keys = [str(k) for k in incidents["incident_id"]]
@@ -67,6 +118,7 @@ def load_incidents(
             "alarm_count": int(row["alarm_count"]),
             "device_count": int(row["device_count"]),
             "alarms": [str(a) for a in ids.get(row["incident_id"], [])][:MAX_ALARM_IDS],
+            "topology": (topology or {}).get(key, {"nodes": [], "links": []}),
             "opened_at": _time(row["opened_at"]),
             "last_alarm_at": _time(row["last_alarm_at"]),
             "cleared_at": _time(row.get("cleared_at")),

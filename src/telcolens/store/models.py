@@ -261,6 +261,8 @@ class Incident(Base):
     alarm_count: Mapped[int] = mapped_column(Integer)
     device_count: Mapped[int] = mapped_column(Integer)
     alarms: Mapped[list[Any]]
+    # The devices around the root (its alarmed ones and its upstream) and the links among them.
+    topology: Mapped[dict[str, Any]]
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     last_alarm_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     cleared_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("alarm_count", sa.Integer(), nullable=False),
         sa.Column("device_count", sa.Integer(), nullable=False),
         sa.Column("alarms", JSON, nullable=False),
+        sa.Column("topology", JSON, nullable=False),
         sa.Column("opened_at", sa.DateTime(), nullable=False),
         sa.Column("last_alarm_at", sa.DateTime(), nullable=False),
         sa.Column("cleared_at", sa.DateTime(), nullable=True),

@@ -1,6 +1,7 @@
 // One incident: its facts and clocks, its alarms, its history; acknowledge and resolve it.
 
 import { ApiError, api } from "../api.js";
+import { disposeCharts, makeChart } from "../charts.js";
 import { clear, h, table } from "../dom.js";
 import { dateTime, num } from "../format.js";
 import { t, tOr } from "../i18n.js";
@@ -98,6 +99,48 @@ function alarmsPanel(i) {
   );
 }
 
+const NODE_COLOURS = { root: "#c62828", alarmed: "#ef6c00", other: "#9e9e9e" };
+
+function topologyPanel() {
+  return h(
+    "section",
+    { class: "panel", id: "incident-topology" },
+    h("h2", {}, t("incident.topology")),
+    h("p", { class: "muted" }, t("incident.topology_help")),
+    h("div", { id: "topology-chart", style: "height: 380px" }),
+  );
+}
+
+function drawTopology(el, topology) {
+  const nodes = (topology && topology.nodes) || [];
+  const links = (topology && topology.links) || [];
+  const colour = (n) => (n.root ? NODE_COLOURS.root : n.alarmed ? NODE_COLOURS.alarmed : NODE_COLOURS.other);
+  makeChart(el, {
+    animation: false,
+    tooltip: { formatter: (p) => (p.dataType === "node" ? p.name : `${p.data.source} → ${p.data.target}`) },
+    series: [
+      {
+        type: "graph",
+        layout: "force",
+        layoutAnimation: false,
+        roam: true,
+        zoom: 1.6,
+        draggable: true,
+        force: { repulsion: 220, edgeLength: 70 },
+        edgeSymbol: ["none", "arrow"],
+        edgeSymbolSize: 7,
+        label: { show: true, fontSize: 10, position: "right" },
+        data: nodes.map((n) => ({ name: n.id, symbolSize: n.root ? 26 : 14, itemStyle: { color: colour(n) } })),
+        links: links.map((l) => ({
+          source: l.source,
+          target: l.target,
+          lineStyle: { type: l.type === "power" ? "dashed" : "solid", color: "#78909c" },
+        })),
+      },
+    ],
+  });
+}
+
 function historyPanel(history) {
   return h(
     "section",
@@ -116,6 +159,7 @@ function historyPanel(history) {
 }
 
 function draw(main, i, message) {
+  disposeCharts();
   clear(main);
   const formSlot = h("div", {});
   const act = async (name, body) => {
@@ -139,8 +183,10 @@ function draw(main, i, message) {
       h("section", { class: "panel", id: "incident-facts" }, h("h2", {}, t("incident.summary")), facts(i)),
       alarmsPanel(i),
     ),
+    topologyPanel(),
     historyPanel(i.history || []),
   );
+  drawTopology(main.querySelector("#topology-chart"), i.topology);
 }
 
 export async function render(main, ctx) {
