@@ -4,7 +4,7 @@ import { ApiError, api } from "../api.js";
 import { clear, h, select, table } from "../dom.js";
 import { dateTime, day, duration, num, share } from "../format.js";
 import { t, tOr } from "../i18n.js";
-import { flash, pageHead, ruleChips, statusBadge } from "./shared.js";
+import { facts, flash, pageHead, ruleChips, statusBadge } from "./shared.js";
 
 const CATEGORIES = ["courier", "delivery", "customer_service", "sales", "government", "other_business"];
 const SHARES = new Set(["short_call_share", "answered_share", "callback_share", "new_callee_share", "night_share"]);
@@ -18,14 +18,6 @@ const ACTIONS = [
   { name: "hand_over", path: "hand-over", statuses: ["confirmed"], open: (c) => !c.handed_over_at, input: "confirm", primary: true },
   { name: "reinstate", path: "reinstate", statuses: ["confirmed"], input: "reason" },
 ];
-
-function dl(pairs) {
-  return h(
-    "dl",
-    { class: "facts" },
-    pairs.map(([label, value]) => [h("dt", {}, label), h("dd", {}, value ?? t("app.none"))]),
-  );
-}
 
 function evidenceValue(key, value) {
   if (SHARES.has(key)) return share(value);
@@ -150,7 +142,7 @@ function draw(main, c, ctx, message) {
         "section",
         { class: "panel" },
         h("h2", {}, t("case.summary")),
-        dl([
+        facts([
           [t("col.number"), h("code", {}, c.subscriber_id)],
           [t("col.score"), num(c.score, 3)],
           [t("col.flagged_by"), tOr(`flagged_by.${c.flagged_by}`, c.flagged_by)],
@@ -173,16 +165,16 @@ function draw(main, c, ctx, message) {
         ruleChips(c.rules),
         h("p", { class: "reasons" }, c.reasons),
         h("h2", {}, t("case.reach")),
-        dl(["reached", "answered", "warned"].map((k) => [t(`reach.${k}`), num(reach[k])])),
+        facts(["reached", "answered", "warned"].map((k) => [t(`reach.${k}`), num(reach[k])])),
         h("h2", {}, t("case.account")),
-        dl(account.map(([k, v]) => [tOr(`acct.${k}`, k), h("code", {}, String(v))])),
+        facts(account.map(([k, v]) => [tOr(`acct.${k}`, k), h("code", {}, String(v))])),
       ),
     ),
     h(
       "section",
       { class: "panel" },
       h("h2", {}, t("case.evidence")),
-      dl(measures.map(([k, v]) => [tOr(`ev.${k}`, k), evidenceValue(k, v)])),
+      facts(measures.map(([k, v]) => [tOr(`ev.${k}`, k), evidenceValue(k, v)])),
     ),
     h(
       "section",

@@ -4,7 +4,7 @@ import { api, query } from "../api.js";
 import { h, select, table } from "../dom.js";
 import { dateTime, day, num } from "../format.js";
 import { t, tOr } from "../i18n.js";
-import { STATUSES, field, pageHead, pager, ruleChips, statusBadge } from "./shared.js";
+import { STATUSES, anyYesNo, field, pageHead, pager, ruleChips, statusBadge } from "./shared.js";
 
 const SORTS = ["score", "last_flagged", "first_flagged", "id"];
 const PAGE_SIZE = 25;
@@ -32,15 +32,7 @@ export async function render(main, ctx) {
       ),
       field(
         t("cases.handed_over"),
-        select(
-          [
-            ["", t("app.any")],
-            ["true", t("app.yes")],
-            ["false", t("app.no")],
-          ],
-          q.handed_over,
-          { id: "filter-handed-over", onchange: onChange("handed_over") },
-        ),
+        anyYesNo(q.handed_over, { id: "filter-handed-over", onchange: onChange("handed_over") }),
       ),
       field(
         t("cases.sort"),

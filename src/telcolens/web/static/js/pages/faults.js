@@ -5,7 +5,7 @@ import { makeChart } from "../charts.js";
 import { h, select, table } from "../dom.js";
 import { dateTime, num } from "../format.js";
 import { t } from "../i18n.js";
-import { field, pageHead, pager } from "./shared.js";
+import { anyYesNo, field, pageHead, pager } from "./shared.js";
 
 export const INCIDENT_STATUSES = ["open", "acknowledged", "resolved"];
 const PERIODS = [7, 30, 90];
@@ -160,15 +160,7 @@ export async function render(main, ctx) {
         ),
         field(
           t("faults.major"),
-          select(
-            [
-              ["", t("app.any")],
-              ["true", t("app.yes")],
-              ["false", t("app.no")],
-            ],
-            q.major,
-            { id: "filter-major", onchange: onChange("major") },
-          ),
+          anyYesNo(q.major, { id: "filter-major", onchange: onChange("major") }),
         ),
       ),
       incidentTable(list, ctx),

@@ -6,15 +6,7 @@ import { clear, h, table } from "../dom.js";
 import { dateTime, num } from "../format.js";
 import { t, tOr } from "../i18n.js";
 import { incidentStatusBadge, minutes, severityBadges } from "./faults.js";
-import { flash, pageHead } from "./shared.js";
-
-function dl(pairs) {
-  return h(
-    "dl",
-    { class: "facts" },
-    pairs.map(([label, value]) => [h("dt", {}, label), h("dd", {}, value ?? t("app.none"))]),
-  );
-}
+import { facts, flash, pageHead } from "./shared.js";
 
 function since(start, end) {
   return end ? minutes((new Date(end) - new Date(start)) / 60_000) : null;
@@ -62,8 +54,8 @@ function actions(i, act, formSlot) {
   return bar;
 }
 
-function facts(i) {
-  return dl([
+function incidentFacts(i) {
+  return facts([
     [t("fcol.root_ne"), h("code", {}, i.root_ne_id)],
     [t("fcol.root_alarm"), i.root_alarm_type],
     [t("fcol.alarms"), num(i.alarm_count)],
@@ -180,7 +172,7 @@ function draw(main, i, message) {
     h(
       "div",
       { class: "grid-2" },
-      h("section", { class: "panel", id: "incident-facts" }, h("h2", {}, t("incident.summary")), facts(i)),
+      h("section", { class: "panel", id: "incident-facts" }, h("h2", {}, t("incident.summary")), incidentFacts(i)),
       alarmsPanel(i),
     ),
     topologyPanel(),

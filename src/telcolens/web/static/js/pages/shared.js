@@ -1,6 +1,6 @@
 // Pieces the anti-fraud pages share: status badges, rule chips, the pager, page heads.
 
-import { h } from "../dom.js";
+import { h, select } from "../dom.js";
 import { t, tOr } from "../i18n.js";
 
 export const STATUSES = ["new", "under_review", "confirmed", "cleared"];
@@ -31,6 +31,28 @@ export function pager({ total, page, page_size }, go) {
     h("span", { class: "muted" }, t("app.page_of", { from, to, total })),
     h("button", { type: "button", class: "btn", disabled: page <= 1, onclick: () => go(page - 1) }, t("app.prev")),
     h("button", { type: "button", class: "btn", disabled: to >= total, onclick: () => go(page + 1) }, t("app.next")),
+  );
+}
+
+/** A definition list of [label, value] pairs; a missing value shows as "none". */
+export function facts(pairs) {
+  return h(
+    "dl",
+    { class: "facts" },
+    pairs.map(([label, value]) => [h("dt", {}, label), h("dd", {}, value ?? t("app.none"))]),
+  );
+}
+
+/** A select of any / yes / no (values "", "true", "false"). */
+export function anyYesNo(value, attrs) {
+  return select(
+    [
+      ["", t("app.any")],
+      ["true", t("app.yes")],
+      ["false", t("app.no")],
+    ],
+    value,
+    attrs,
   );
 }
 
