@@ -73,3 +73,33 @@ def test_audit_log_refuses_updates_and_deletes(store_url: str) -> None:
 def test_a_bad_url_is_a_clear_error() -> None:
     with pytest.raises(StoreError, match="not a database URL"):
         make_engine("not a url at all")
+
+
+def _upgrade_after(barrier, url: str) -> None:
+    """In a process of its own: wait for the others, then upgrade (a worker starting up)."""
+    engine = make_engine(url)
+    barrier.wait(timeout=60)
+    upgrade(engine)
+    engine.dispose()
+
+
+def test_concurrent_upgrades_of_an_empty_store_all_succeed(store_url: str) -> None:
+    """N processes starting on one empty store at once (`serve` workers): one migrates, the
+    others wait for it and then find the schema current."""
+    import multiprocessing
+
+    n = 4
+    ctx = multiprocessing.get_context("spawn")  # a fresh interpreter each, as real workers
+    barrier = ctx.Barrier(n)
+    procs = [ctx.Process(target=_upgrade_after, args=(barrier, store_url)) for _ in range(n)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=120)
+    assert [p.exitcode for p in procs] == [0] * n
+    engine = make_engine(store_url)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as conn:
+        versions = conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+    assert versions == [(head_revision(),)]
+    engine.dispose()

@@ -7,6 +7,8 @@ ever changed by the Alembic migrations in ``migrations/``.
 
 from __future__ import annotations
 
+import fcntl
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.resources import files
@@ -15,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -62,12 +64,61 @@ def _alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Run the migrations up to ``revision`` (creates every table on an empty database)."""
-    command.upgrade(_alembic_config(engine), revision)
+    """Run the migrations up to ``revision`` (creates every table on an empty database).
+
+    Safe to call from several processes at once (``serve`` workers, two loads): they take
+    turns, and those after the first find the schema current and change nothing.
+    """
+    with _migration_lock(engine) as conn:
+        cfg = _alembic_config(engine)
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
-    command.downgrade(_alembic_config(engine), revision)
+    with _migration_lock(engine) as conn:
+        cfg = _alembic_config(engine)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
+# The advisory lock's key: any fixed number ("telcomig" in ASCII); scoped to the database.
+_PG_MIGRATION_LOCK = int.from_bytes(b"telcomig", "big")
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[Connection]:
+    """A connection for Alembic, held by this process alone until the block ends."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            # Session-level, so Alembic's own transactions on this connection run under it.
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+            conn.commit()  # Alembic must see no open transaction to manage its own
+            try:
+                yield conn
+            finally:
+                conn.rollback()
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _PG_MIGRATION_LOCK})
+                conn.commit()
+        return
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    with _file_lock(path), engine.connect() as conn:
+        yield conn
+
+
+@contextmanager
+def _file_lock(db_file: str | None) -> Iterator[None]:
+    """An exclusive lock on ``<db_file>.migrate.lock``; none for in-memory databases."""
+    if not db_file or db_file == ":memory:" or db_file.startswith("file::memory:"):
+        yield
+        return
+    # The lock file stays: removing it would let a third process lock a new one meanwhile.
+    fd = os.open(f"{db_file}.migrate.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def current_revision(engine: Engine) -> str | None:

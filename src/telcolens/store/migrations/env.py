@@ -1,9 +1,15 @@
-"""Alembic environment: run migrations on the engine handed over in the config."""
+"""Alembic environment: run migrations on the connection (or engine) handed over in the config.
+
+``store.db.upgrade`` hands over a connection that holds the migration lock, so that
+processes starting on one store at once take turns.
+"""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from alembic import context
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from telcolens.store.db import make_engine
 from telcolens.store.models import Base
@@ -12,9 +18,13 @@ target_metadata = Base.metadata
 
 
 def run() -> None:
-    engine: Engine | None = context.config.attributes.get("engine")
-    engine = engine or make_engine()
-    with engine.connect() as conn:
+    given: Connection | None = context.config.attributes.get("connection")
+    if given is not None:
+        opened = nullcontext(given)  # the caller's to close
+    else:
+        engine: Engine | None = context.config.attributes.get("engine")
+        opened = (engine or make_engine()).connect()
+    with opened as conn:
         context.configure(
             connection=conn,
             target_metadata=target_metadata,
