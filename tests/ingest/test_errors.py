@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import pyarrow.compute as pc
 import pytest
 
 from telcolens.ingest import IngestError, ingest_files, validate_files
+from telcolens.ingest import _csv as csv_source
 from telcolens.schema import CELLS, SUBSCRIBERS
 from tests.ingest.helpers import (
     RAW_CALLEE,
@@ -60,6 +63,29 @@ def _gbk_direction(tmp: Path) -> Path:
     path = tmp / "voice.csv"
     path.write_bytes(("\n".join(lines) + "\n").encode("gbk"))
     return path
+
+
+def _voice_with_long_line(tmp: Path) -> Path:
+    # 60 MB in one line: far past pyarrow's block, which it reports without a line number.
+    lines = [VOICE_HEADER, voice_row(), voice_row(direction="M" * (60 << 20)), voice_row()]
+    return write_csv(tmp / "voice.csv", lines)
+
+
+def _symlink_loop(tmp: Path) -> Path:
+    os.symlink("b.csv", tmp / "a.csv")
+    os.symlink("a.csv", tmp / "b.csv")
+    return tmp / "a.csv"
+
+
+def _voice_encoded(encoding: str, name: str = "voice.csv"):
+    def make(tmp: Path) -> Path:
+        text = "\n".join([VOICE_HEADER, voice_row(), voice_row()]) + "\n"
+        path = tmp / name
+        data = text.encode(encoding)
+        path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+        return path
+
+    return make
 
 
 def _parquet_with(column: str, values: list, dtype: pa.DataType | None = None):
@@ -256,9 +282,91 @@ CASES = [
         "direction",
         "line break inside a quoted value",
     ),
+    Case(
+        "unterminated quote",
+        _voice_with_bad_line(direction='"MO'),
+        4,
+        "direction",
+        'unterminated quote: a value opens with " and is not closed on its line',
+    ),
+    Case(
+        "unterminated quote on the last line",
+        _csv("voice.csv", "\n".join([VOICE_HEADER, voice_row(), voice_row(imei='"35')]) + "\n"),
+        3,
+        "imei",
+        'unterminated quote: a value opens with " and is not closed on its line (a quoted '
+        "value must end on the line it starts); the file looks truncated",
+    ),
+    Case(
+        "60 MB line",
+        _voice_with_long_line,
+        3,
+        None,
+        "line is 62,914,628 bytes long, more than the 16 MiB a CSV line may have",
+    ),
+    Case(
+        "UTF-16 with a byte-order mark",
+        _voice_encoded("utf-16"),
+        None,
+        None,
+        "the file is UTF-16 (little-endian), with a byte-order mark. Convert it first, "
+        "e.g. iconv -f UTF-16 -t UTF-8 in.csv > in.utf8.csv",
+    ),
+    Case(
+        "UTF-16LE without a byte-order mark",
+        _voice_encoded("utf-16-le"),
+        None,
+        None,
+        "UTF-16 (little-endian), without a byte-order mark. Convert it first, "
+        "e.g. iconv -f UTF-16LE -t UTF-8",
+    ),
+    Case(
+        "UTF-16BE without a byte-order mark",
+        _voice_encoded("utf-16-be"),
+        None,
+        None,
+        "UTF-16 (big-endian), without a byte-order mark. Convert it first, "
+        "e.g. iconv -f UTF-16BE -t UTF-8",
+    ),
+    Case(
+        "gzipped UTF-16",
+        _voice_encoded("utf-16", "voice.csv.gz"),
+        None,
+        None,
+        "e.g. zcat in.csv.gz | iconv -f UTF-16 -t UTF-8 > in.utf8.csv",
+    ),
+    Case(
+        "UTF-32 with a byte-order mark",
+        _voice_encoded("utf-32"),
+        None,
+        None,
+        "UTF-32 (little-endian), with a byte-order mark. Convert it first, "
+        "e.g. iconv -f UTF-32 -t UTF-8",
+    ),
+    Case(
+        "UTF-32BE without a byte-order mark",
+        _voice_encoded("utf-32-be"),
+        None,
+        None,
+        "UTF-32 (big-endian), without a byte-order mark",
+    ),
     Case("empty file", _csv("voice.csv", ""), None, None, "file is empty"),
     Case("header only", _csv("voice.csv", VOICE_HEADER + "\n"), None, None, "no data rows"),
     Case("file not found", lambda tmp: tmp / "nope.csv", None, None, "file not found"),
+    Case(
+        "symlink loop",
+        _symlink_loop,
+        None,
+        None,
+        "symlink loop (ELOOP): its symbolic links point back at each other",
+    ),
+    Case(
+        "dangling symlink",
+        lambda tmp: (tmp / "link.csv").symlink_to("gone.csv") or tmp / "link.csv",
+        None,
+        None,
+        "file not found: it is a symbolic link to a file that does not exist",
+    ),
     Case(
         "unsupported format",
         _csv("voice.txt", VOICE_HEADER + "\n"),
@@ -412,3 +520,32 @@ def test_a_column_of_the_wrong_kind_is_reported_as_a_whole(tmp_path: Path) -> No
     assert (caught.value.row, caught.value.column) == (None, "caller")
     assert "the column has type list<" in caught.value.reason
     assert RAW_CALLER not in str(caught.value)
+
+
+def test_an_unclosed_quote_that_swallows_more_than_a_block_is_pinpointed(
+    tmp_path: Path, monkeypatch
+) -> None:
+    # The quote on line 3 runs on past pyarrow's block, so pyarrow fails without a row.
+    monkeypatch.setattr(csv_source, "_BLOCK_SIZE", 64 << 10)
+    rows = [voice_row()] * 2 + [voice_row(cell_id='"1001')] + [voice_row()] * 5_000
+    path = write_csv(tmp_path / "voice.csv", [VOICE_HEADER, *rows])
+    with pytest.raises(IngestError) as caught:
+        validate_files("voice", [path], progress=False)
+    assert (caught.value.row, caught.value.column) == (4, "cell_id")
+    assert caught.value.reason.startswith("unterminated quote")
+
+
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [
+        (b'a,b,"c', 2),
+        (b'"a,b,c', 0),
+        (b'a,"b""",c', None),  # a doubled quote is a literal one
+        (b'a,"b"""",c', 1),  # two doubled quotes leave it open
+        (b'a,"b""c,d', 1),
+        (b'a,b"c,d', None),  # a quote inside an unquoted value is literal
+        (b"a,b,c", None),
+    ],
+)
+def test_unclosed_quote_follows_the_csv_quoting_rules(line: bytes, field: int | None) -> None:
+    assert csv_source._unclosed_quote(line) == field

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import functools
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,13 +33,31 @@ def open_source(path: Path) -> Source:
             f"unsupported file type {''.join(path.suffixes) or '(none)'!r}; "
             f"expected one of {', '.join(FORMATS)}",
         )
-    if not path.exists():
-        raise IngestError(path, "file not found")
-    if not path.is_file():
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise IngestError(path, _unopenable(path, exc)) from None
+    if not stat.S_ISREG(info.st_mode):
         raise IngestError(path, "not a regular file")
-    if path.stat().st_size == 0:
+    if info.st_size == 0:
         raise IngestError(path, "file is empty")
     return ParquetSource(path) if fmt == ".parquet" else CsvSource(path)
+
+
+def _unopenable(path: Path, exc: OSError) -> str:
+    """Why ``path`` cannot be opened, in words; Path.exists() would call a loop 'missing'."""
+    if exc.errno == errno.ELOOP:
+        return (
+            "symlink loop (ELOOP): its symbolic links point back at each other and never "
+            "reach a file; give the real file, or repoint the link (ls -l shows each target)"
+        )
+    if exc.errno == errno.ENOENT and path.is_symlink():
+        return "file not found: it is a symbolic link to a file that does not exist"
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return "file not found"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied: cannot read the file"
+    return f"cannot open the file: {exc.strerror or exc}"
 
 
 def check_columns(source: Source, table: Table) -> None:
@@ -116,6 +136,8 @@ def _convert_batch(
     if problems:
         problem, column = min(problems, key=lambda item: _order(item[0]))
         row = None if problem.index is None else first_row + problem.index
+        if problem.reason == _LINE_BREAK and isinstance(source, CsvSource):
+            raise source.line_break_error(row, column)
         raise IngestError(
             source.path, problem.reason, row=row, column=column, row_label=source.row_label
         )
@@ -135,11 +157,12 @@ def _line_breaks(batch: pa.RecordBatch) -> list[tuple[Problem, str]]:
     for name, column in zip(batch.schema.names, batch.columns, strict=True):
         index = pc.index(pc.fill_null(pc.match_substring(column, "\n"), False), True).as_py()
         if index >= 0:
-            found.append((Problem(index, "line break inside a quoted value"), name))
+            found.append((Problem(index, _LINE_BREAK), name))
     return found
 
 
-_LINE_LEVEL = {"blank line", "line break inside a quoted value"}
+_LINE_BREAK = "line break inside a quoted value"
+_LINE_LEVEL = {"blank line", _LINE_BREAK}
 
 
 def _order(problem: Problem) -> tuple[int, int]:
