@@ -5,16 +5,26 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from telcolens.antifraud import workflow
-from telcolens.antifraud.load import LoadError, export_lists, load_run
+from telcolens.antifraud.load import (
+    LoadConflict,
+    LoadError,
+    export_lists,
+    load_run,
+    load_run_alone,
+)
+from telcolens.cli import app
 from telcolens.store.db import make_engine, upgrade
 from telcolens.store.models import (
     AuditEntry,
@@ -161,3 +171,105 @@ def test_whitelisted_numbers_never_reopen(store, day_run, tmp_path) -> None:
 def test_not_a_run_folder_is_a_clear_error(store, tmp_path) -> None:
     with pytest.raises(LoadError, match=r"missing summary\.json"):
         _load(store, tmp_path)
+
+
+def _race(store: sa.Engine, first: Path, second: Callable[[], object]) -> object:
+    """``second()`` on a thread of its own while a load of ``first`` holds its transaction open.
+
+    The first load commits only once the second is waiting on the day's row (its INSERT or
+    UPDATE of antifraud_runs has been sent), so the two really overlap. Returns what
+    ``second`` returned or raised.
+    """
+    outcome: dict[str, object] = {}
+    sent = threading.Event()
+
+    def spot(_conn, _cursor, statement, *_args) -> None:
+        words = statement.split()[:3]
+        writes = words[:1] in (["INSERT"], ["UPDATE"]) and "antifraud_runs" in words
+        if writes and threading.get_ident() == outcome.get("thread"):
+            sent.set()
+
+    def run_second() -> None:
+        outcome["thread"] = threading.get_ident()
+        try:
+            outcome["result"] = second()
+        except Exception as exc:  # handed to the test thread, which asserts on it
+            outcome["result"] = exc
+
+    sa.event.listen(sa.Engine, "before_cursor_execute", spot)
+    try:
+        with Session(store) as s, s.begin():
+            load_run(s, first, actor="first")
+            thread = threading.Thread(target=run_second)
+            thread.start()
+            assert sent.wait(60), "the second load never reached the day's row"
+            time.sleep(0.5)  # let it block on the first's transaction
+        thread.join(60)
+    finally:
+        sa.event.remove(sa.Engine, "before_cursor_execute", spot)
+    assert not thread.is_alive()
+    return outcome["result"]
+
+
+def _lists(engine: sa.Engine) -> list[int]:
+    return [_count(engine, m) for m in (FraudCase, VictimWarning, CardBroker, CaseActivity)]
+
+
+def _run_loads(engine: sa.Engine) -> int:
+    with Session(engine) as s:
+        return len(s.scalars(sa.select(AuditEntry).where(AuditEntry.action == "run.load")).all())
+
+
+def test_two_loads_of_one_run_at_once_count_once(store, store_url, day_run: Path) -> None:
+    other = make_engine(store_url)
+    report = _race(store, day_run, lambda: load_run_alone(other, day_run, actor="second"))
+    other.dispose()
+    assert not isinstance(report, Exception), report
+    assert report.already_loaded
+    with Session(store) as s:
+        assert [r.loaded_by for r in s.scalars(sa.select(Run))] == ["first"]
+        assert {c.times_flagged for c in s.scalars(sa.select(FraudCase))} == {1}
+    assert _run_loads(store) == 1
+    assert _lists(store)[0] == len(pd.read_csv(day_run / "fraud_list.csv"))
+
+
+def test_a_rerun_of_a_loaded_day_twice_at_once_counts_once(store, store_url, day_run, tmp_path):
+    _load(store, day_run)
+    rerun = _next_day(day_run, tmp_path / "rerun", score_delta=-0.001, days=0)
+    other = make_engine(store_url)
+    report = _race(store, rerun, lambda: load_run_alone(other, rerun, actor="second"))
+    other.dispose()
+    assert not isinstance(report, Exception), report
+    assert report.already_loaded
+    assert _run_loads(store) == 2  # the first load, then one of the two reruns
+    with Session(store) as s:
+        assert s.scalars(sa.select(Run.loaded_by)).all() == ["first"]
+
+
+def test_other_files_for_the_day_loaded_meanwhile_are_a_conflict(
+    store, store_url, day_run, tmp_path
+) -> None:
+    rerun = _next_day(day_run, tmp_path / "rerun", score_delta=-0.001, days=0)
+    other = make_engine(store_url)
+    error = _race(store, day_run, lambda: load_run_alone(other, rerun, actor="second"))
+    assert isinstance(error, LoadConflict), error
+    assert "load it again" in str(error)
+    with Session(store) as s:
+        assert s.scalars(sa.select(Run.source)).all() == [str(day_run.resolve())]
+    assert _run_loads(store) == 1
+    # Loaded again, after the other, it replaces the day's run as a rerun does.
+    assert not load_run_alone(other, rerun, actor="second").already_loaded
+    other.dispose()
+
+
+def test_the_cli_load_losing_a_race_says_already_loaded(store, store_url, day_run) -> None:
+    result = _race(
+        store,
+        day_run,
+        lambda: CliRunner().invoke(
+            app, ["antifraud", "load", str(day_run), "--database-url", store_url]
+        ),
+    )
+    assert result.exit_code == 0, result.output
+    assert "already loaded (same digest): nothing changed" in " ".join(result.output.split())
+    assert _run_loads(store) == 1

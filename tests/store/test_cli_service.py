@@ -62,7 +62,8 @@ def test_antifraud_load_twice(tmp_path: Path, day_run: Path) -> None:
     assert first.exit_code == 0, first.output
     assert "cases opened" in _text(first)
     second = runner.invoke(app, ["antifraud", "load", str(day_run), "--database-url", url])
-    assert "already in the store: nothing changed" in _text(second)
+    assert second.exit_code == 0
+    assert "already loaded (same digest): nothing changed" in _text(second)
     empty = runner.invoke(app, ["antifraud", "load", str(tmp_path), "--database-url", url])
     assert empty.exit_code == 2 and "not an anti-fraud run folder" in _text(empty)
 

@@ -156,17 +156,14 @@ def _store_lists(store, out: Path, whitelist: Path | None, reinstatements: Path 
 
 
 def _load(store, run_dir: Path) -> None:
-    from sqlalchemy.orm import Session
-
-    from telcolens.antifraud.load import LoadError, load_run
+    from telcolens.antifraud.load import LoadError, load_run_alone
 
     try:
-        with Session(store) as session, session.begin():
-            report = load_run(session, run_dir, actor=_os_user())
+        report = load_run_alone(store, run_dir, actor=_os_user())
     except LoadError as exc:
         raise fail(str(exc)) from None
     if report.already_loaded:
-        console.print(f"The run of {report.as_of} is already in the store: nothing changed")
+        console.print(f"The run of {report.as_of} is already loaded (same digest): nothing changed")
         return
     console.print(
         f"Store: {report.opened} cases opened, {report.refreshed} refreshed, "

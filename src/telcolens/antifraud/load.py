@@ -1,6 +1,8 @@
 """Loading a day's anti-fraud run into the store as cases, idempotently.
 
-- Loading the same run twice changes nothing (its digest is already on record).
+- Loading the same run twice changes nothing (its digest is already on record), also when
+  the two loads run at once (:func:`load_run_alone`): the day's row is claimed first, so the
+  second waits for the first and then finds the run loaded.
 - Loading a new run of the same day replaces that day's lists and refreshes its cases.
 - A flagged number with an open case refreshes it; with no case, opens one.
 - A cleared number stays cleared unless the run brings new evidence
@@ -17,7 +19,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from telcolens.antifraud.cases import plain
@@ -41,6 +44,10 @@ RUN_FILES = ("summary.json", "fraud_list.csv", "victim_warnings.csv", "card_brok
 
 class LoadError(ValueError):
     """A run folder that cannot be loaded (missing or unreadable files)."""
+
+
+class LoadConflict(LoadError):
+    """Another load of the same day, with other files, was committed while this one ran."""
 
 
 @dataclass
@@ -67,16 +74,20 @@ def load_run(session: Session, run_dir: Path, actor: str) -> LoadReport:
             "(write one with `telcolens antifraud run`)"
         )
     summary = json.loads((run_dir / "summary.json").read_text())
-    as_of = dt.date.fromisoformat(summary["as_of"])
-    digest = _digest(run_dir)
+    as_of, digest = dt.date.fromisoformat(summary["as_of"]), _digest(run_dir)
     report = LoadReport(as_of)
     run = session.scalar(select(Run).where(Run.as_of == as_of))
     if run is not None and run.digest == digest:
         report.already_loaded = True
         return report
+    # Claim the day before writing anything else: a concurrent load of the same day waits
+    # here for this one's transaction, then finds the day taken.
     if run is None:
-        run = Run(as_of=as_of, source="", digest="", loaded_by=actor, summary={})
+        run = Run(as_of=as_of, source="", digest=digest, loaded_by=actor, summary={})
         session.add(run)
+        session.flush()  # IntegrityError on runs.as_of if another load inserted the day
+    elif not _claim(session, run, digest):
+        return _loaded_meanwhile(session, as_of, digest)
     run.source, run.digest, run.summary = str(run_dir.resolve()), digest, summary
     run.loaded_at, run.loaded_by = utcnow(), actor
 
@@ -100,6 +111,55 @@ def load_run(session: Session, run_dir: Path, actor: str) -> LoadReport:
     for case_id, why in report.reopen_reasons.items():
         record(session, actor, "case.reopen", "fraud_case", case_id, reason=why)
     return report
+
+
+def load_run_alone(engine: Engine, run_dir: Path, actor: str) -> LoadReport:
+    """Load ``run_dir`` in a transaction of its own, counting once against concurrent loads.
+
+    A load of the same day committed meanwhile makes this one change nothing: it reports
+    the run already loaded when the files are the same, raises :class:`LoadConflict` when
+    they differ (load again to replace that run).
+    """
+    try:
+        with Session(engine) as session, session.begin():
+            return load_run(session, run_dir, actor)
+    except IntegrityError as exc:
+        if not _day_taken(exc):
+            raise
+    summary = json.loads((Path(run_dir) / "summary.json").read_text())
+    with Session(engine) as session:
+        as_of = dt.date.fromisoformat(summary["as_of"])
+        return _loaded_meanwhile(session, as_of, _digest(Path(run_dir)))
+
+
+def _claim(session: Session, run: Run, digest: str) -> bool:
+    """Take over the day's row unless another load changed it since it was read."""
+    taken = session.execute(
+        update(Run)
+        .where(Run.id == run.id, Run.digest == run.digest)
+        .values(digest=digest)
+        .execution_options(synchronize_session=False)
+    )
+    return taken.rowcount == 1
+
+
+def _day_taken(exc: IntegrityError) -> bool:
+    """Whether ``exc`` is the unique key on the run's day: another load inserted it first."""
+    constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+    return constraint == "antifraud_runs_as_of_key" or "antifraud_runs.as_of" in str(exc.orig)
+
+
+def _loaded_meanwhile(session: Session, as_of: dt.date, digest: str) -> LoadReport:
+    run = session.scalar(
+        select(Run).where(Run.as_of == as_of).execution_options(populate_existing=True)
+    )
+    if run.digest == digest:
+        return LoadReport(as_of, already_loaded=True)
+    raise LoadConflict(
+        f"another load of the run of {as_of} (other files: {run.source}, by {run.loaded_by}) "
+        "was committed while this one ran; this one changed nothing: load it again to "
+        "replace that run"
+    )
 
 
 def export_lists(session: Session) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -91,6 +91,10 @@ def _migration_lock(engine: Engine) -> Iterator[Connection]:
     """A connection for Alembic, held by this process alone until the block ends."""
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
+            # Waiting for another process's migration, or running one, may take longer than
+            # the timeouts meant for requests.
+            conn.execute(text("SET lock_timeout = 0"))
+            conn.execute(text("SET statement_timeout = 0"))
             # Session-level, so Alembic's own transactions on this connection run under it.
             conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
             conn.commit()  # Alembic must see no open transaction to manage its own
@@ -99,6 +103,8 @@ def _migration_lock(engine: Engine) -> Iterator[Connection]:
             finally:
                 conn.rollback()
                 conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _PG_MIGRATION_LOCK})
+                conn.execute(text("RESET lock_timeout"))
+                conn.execute(text("RESET statement_timeout"))
                 conn.commit()
         return
     path = engine.url.database if engine.dialect.name == "sqlite" else None
