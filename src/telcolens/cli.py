@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -14,7 +15,7 @@ from rich.table import Table as RichTable
 from telcolens import __version__, cli_service
 from telcolens.capabilities import DemoContext, capabilities
 from telcolens.cli_options import EngineOption
-from telcolens.console import console, err_console, fail
+from telcolens.console import Group, console, err_console, fail
 from telcolens.privacy import install_log_masking
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ app = typer.Typer(
     help="Operations intelligence for a telecom operator: one data model, DuckDB or Spark.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,  # locals could hold subscriber data
+    cls=Group,  # TelcolensError -> one line and its exit code
 )
 
 DEMO_MARKER = ".telcolens-demo"
@@ -60,6 +62,22 @@ def main(
     for noisy in ("py4j", "pyspark"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
     install_log_masking()
+    # Help needs no settings. (The group's own args are no longer in ctx by now.)
+    if "--help" not in sys.argv[1:]:
+        _check_settings()
+
+
+def _check_settings() -> None:
+    """Read the ``TELCOLENS_*`` settings before any command runs; name each invalid one."""
+    from rich.markup import escape
+
+    from telcolens.settings import SettingsError, get_settings
+
+    get_settings.cache_clear()  # the environment as this command starts
+    try:
+        get_settings()
+    except SettingsError as exc:
+        raise fail(escape(str(exc))) from None
 
 
 @app.command()

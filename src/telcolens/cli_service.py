@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import os
 import secrets
-from typing import Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from telcolens.console import console, err_console, fail
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 DatabaseOption = Annotated[
     str | None,
@@ -73,23 +78,94 @@ def users_add(
     database_url: DatabaseOption = None,
 ) -> None:
     """Create a user. Asks for the password (or takes it from --password-env)."""
-    from sqlalchemy.orm import Session
+    from telcolens.store.users import create_user
 
-    from telcolens.store.users import UserError, create_user
-
-    if password_env:
-        password = os.environ.get(password_env)
-        if not password:
-            raise fail(f"environment variable {password_env} is empty or unset")
-    else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    engine = engine_or_fail(database_url)
-    try:
-        with Session(engine) as session, session.begin():
-            create_user(session, name, role, password, actor=_os_user())
-    except UserError as exc:
-        raise fail(str(exc)) from None
+    password = _password(password_env)
+    with _unit(database_url) as session:
+        create_user(session, name, role, password, actor=_os_user())
     console.print(f"User [bold]{name}[/] ({role}) created")
+
+
+def _password(env: str | None) -> str:
+    if env:
+        password = os.environ.get(env)
+        if not password:
+            raise fail(f"environment variable {env} is empty or unset")
+        return password
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@contextmanager
+def _unit(database_url: str | None) -> Iterator[Session]:
+    """One transaction on the store: committed when the block ends, rolled back if it raises."""
+    from sqlalchemy.orm import sessionmaker
+
+    from telcolens.store.db import transaction
+
+    engine = engine_or_fail(database_url)
+    with transaction(sessionmaker(engine)) as session:
+        yield session
+
+
+NameArgument = Annotated[str, typer.Argument(help="Login name.")]
+
+
+@users_app.command("disable")
+def users_disable(name: NameArgument, database_url: DatabaseOption = None) -> None:
+    """Disable a user: their logins end at once and they cannot log in until enabled."""
+    from telcolens.store.users import disable_user
+
+    with _unit(database_url) as session:
+        disable_user(session, name, actor=_os_user())
+    console.print(f"User [bold]{name}[/] disabled; their logins ended")
+
+
+@users_app.command("enable")
+def users_enable(name: NameArgument, database_url: DatabaseOption = None) -> None:
+    """Enable a disabled user again (and forget their failed logins)."""
+    from telcolens.store.throttle import forget, keys
+    from telcolens.store.users import enable_user
+
+    with _unit(database_url) as session:
+        enable_user(session, name, actor=_os_user())
+        forget(session, keys(name, None))
+    console.print(f"User [bold]{name}[/] enabled")
+
+
+@users_app.command("set-password")
+def users_set_password(
+    name: NameArgument,
+    password_env: Annotated[
+        str | None,
+        typer.Option(help="Read the new password from this environment variable instead."),
+    ] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Set a user's password (asks for it); their logins end."""
+    from telcolens.store.users import set_password
+
+    password = _password(password_env)
+    with _unit(database_url) as session:
+        set_password(session, name, password, actor=_os_user())
+    console.print(f"Password of [bold]{name}[/] set; their logins ended")
+
+
+@users_app.command("sessions")
+def users_sessions(
+    name: NameArgument,
+    end: Annotated[bool, typer.Option("--end", help="End every login of the user.")] = False,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Show how many live logins a user has; with --end, end them all."""
+    from telcolens.store.users import end_sessions, get_user, live_sessions
+
+    with _unit(database_url) as session:
+        if end:
+            ended = end_sessions(session, name, actor=_os_user())
+            console.print(f"{ended} login(s) of [bold]{name}[/] ended")
+        else:
+            user = get_user(session, name)
+            console.print(f"{live_sessions(session).get(user.id, 0)} live login(s) of {name}")
 
 
 @users_app.command("list")
@@ -99,14 +175,22 @@ def users_list(database_url: DatabaseOption = None) -> None:
     from sqlalchemy.orm import Session
 
     from telcolens.store.models import User
+    from telcolens.store.users import live_sessions
 
     engine = engine_or_fail(database_url)
     table = Table(show_edge=False)
-    for col in ("name", "role", "active", "created"):
+    for col in ("name", "role", "active", "logins", "created"):
         table.add_column(col)
     with Session(engine) as session:
+        live = live_sessions(session)
         for u in session.scalars(select(User).order_by(User.name)):
-            table.add_row(u.name, u.role, "yes" if u.active else "no", f"{u.created_at:%Y-%m-%d}")
+            table.add_row(
+                u.name,
+                u.role,
+                "yes" if u.active else "no",
+                str(live.get(u.id, 0)),
+                f"{u.created_at:%Y-%m-%d}",
+            )
     console.print(table)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import click
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -15,6 +16,9 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from typer.core import TyperGroup
+
+from telcolens.errors import TelcolensError
 
 # Results go to standard output; progress and spinners to standard error, so that
 # `telcolens ... > file` keeps only the results.
@@ -48,3 +52,16 @@ def fail(message: str) -> typer.Exit:
     """Print ``message`` as an error on stderr; the caller raises the returned exit (code 2)."""
     err_console.print(f"[bold red]error:[/] {message}", highlight=False)
     return typer.Exit(code=2)
+
+
+class Group(TyperGroup):
+    """The CLI's command group: a :class:`~telcolens.errors.TelcolensError` from any
+    command is printed as one line on stderr and exits with its code; anything else is a
+    bug and keeps its traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except TelcolensError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(code=exc.exit_code) from None

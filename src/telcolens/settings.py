@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Public on purpose: it lets the demo and tests run with no set-up. Outside
@@ -17,7 +18,10 @@ DEVELOPMENT_PSEUDONYM_KEY = "telcolens-development-key-not-secret"
 class Settings(BaseSettings):
     """Process-wide settings. Every field can be set as ``TELCOLENS_<NAME>``."""
 
-    model_config = SettingsConfigDict(env_prefix="TELCOLENS_", extra="ignore")
+    # hide_input_in_errors: a traceback must never show the key or a database password.
+    model_config = SettingsConfigDict(
+        env_prefix="TELCOLENS_", extra="ignore", hide_input_in_errors=True
+    )
 
     environment: Literal["development", "production"] = Field(
         "development", description="'production' refuses development defaults for secrets."
@@ -46,6 +50,26 @@ class Settings(BaseSettings):
         description="Worker threads per API process for requests that use the store "
         "(few is faster: threads contend for the GIL; see docs/benchmarks.md).",
     )
+    db_lock_timeout_s: float = Field(
+        5.0,
+        gt=0,
+        description="How long a statement waits for a row or table lock before the request "
+        "fails with 503 (PostgreSQL lock_timeout, SQLite's busy timeout).",
+    )
+    db_statement_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        description="Longest a store statement may run (PostgreSQL statement_timeout); a "
+        "transaction left idle this long is ended too.",
+    )
+    allowed_origins: str = Field(
+        "",
+        description="Comma-separated origins (https://console.example:443) whose pages may "
+        "send cookie-authenticated changes; default: the origin the request was sent to.",
+    )
+    login_throttle: bool = Field(
+        True, description="Back off repeated failed logins per user name and client address."
+    )
     alarm_data_dir: str | None = Field(
         None,
         description="Data directory whose alarms table the API's VES endpoint appends to "
@@ -57,17 +81,59 @@ class Settings(BaseSettings):
     )
 
     @model_validator(mode="after")
-    def _no_default_secret_in_production(self) -> Settings:
+    def _safe_in_production(self) -> Settings:
+        # All problems at once, one line each naming its variable (see ``describe``).
+        problems = []
         if self.environment == "production" and self.pseudonym_key == DEVELOPMENT_PSEUDONYM_KEY:
-            raise ValueError(
+            problems.append(
                 "TELCOLENS_PSEUDONYM_KEY must be set to a secret of your own in production"
             )
         if len(self.pseudonym_key) < 16:
-            raise ValueError("TELCOLENS_PSEUDONYM_KEY must be at least 16 characters")
+            problems.append("TELCOLENS_PSEUDONYM_KEY must be at least 16 characters")
+        if self.environment == "production" and not self.secure_cookies:
+            problems.append(
+                "TELCOLENS_SECURE_COOKIES must be true in production: the login cookie must "
+                "travel over HTTPS only (serve behind TLS)"
+            )
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
+
+
+class SettingsError(ValueError):
+    """Invalid ``TELCOLENS_*`` variables; the message names each and what it expects."""
+
+
+# Values never shown in an error message.
+SECRET_SETTINGS = frozenset({"pseudonym_key"})
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The settings of this process (read once; tests call ``get_settings.cache_clear()``)."""
-    return Settings()
+    """The settings of this process (read once; tests call ``get_settings.cache_clear()``).
+
+    Raises :class:`SettingsError` naming each invalid variable.
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise SettingsError(describe(exc)) from None
+
+
+def describe(exc: ValidationError) -> str:
+    """``exc`` as lines an operator can act on: each variable, its value, what it expects."""
+    lines = []
+    for error in exc.errors():
+        message = error["msg"].removeprefix("Value error, ")
+        if not error["loc"]:  # the checks across settings name their variables themselves
+            lines += message.splitlines()
+            continue
+        field = str(error["loc"][0])
+        shown = "(hidden)" if field in SECRET_SETTINGS else repr(_no_password(error["input"]))
+        lines.append(f"TELCOLENS_{field.upper()}={shown}: {message.removeprefix('Input ')}")
+    return "invalid settings:\n  " + "\n  ".join(lines)
+
+
+def _no_password(value: object) -> str:
+    """``value`` with the password of any URL in it (scheme://user:password@host) masked."""
+    return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", str(value))

@@ -44,13 +44,17 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/admin/users"): set(),
     ("POST", "/api/admin/users"): set(),
     ("GET", "/api/admin/audit"): set(),
+    ("POST", "/api/admin/users/{name}/disable"): set(),
+    ("POST", "/api/admin/users/{name}/enable"): set(),
+    ("POST", "/api/admin/users/{name}/password"): set(),
+    ("DELETE", "/api/admin/users/{name}/sessions"): set(),
     # Outside the OpenAPI schema:
     ("GET", "/openapi.json"): ANYONE,
     ("GET", "/docs"): ANYONE,
 }
 # Open without login: /health, and the login itself (which answers only to a right password).
 PUBLIC = {("GET", "/health"), ("POST", "/api/auth/login")}
-PATH_VALUES = {"{case_id}": "1", "{warning_id}": "1", "{incident_id}": "1"}
+PATH_VALUES = {"{case_id}": "1", "{warning_id}": "1", "{incident_id}": "1", "{name}": "nobody"}
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from telcolens.errors import Conflict
 from telcolens.store.models import AuditEntry, AuthSession, User
 from telcolens.store.users import (
     UserError,
@@ -54,7 +55,7 @@ def test_bad_users_are_refused(session: Session, name, role, password, message) 
 
 def test_duplicate_name_is_refused(session: Session) -> None:
     create_user(session, "ana", "admin", PASSWORD, actor="admin")
-    with pytest.raises(UserError, match="already exists"):
+    with pytest.raises(Conflict, match="already exists"):
         create_user(session, "ana", "fraud_analyst", PASSWORD, actor="admin")
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from telcolens.antifraud.lists import CATEGORIES
+from telcolens.errors import Conflict
 from telcolens.store.audit import record
 from telcolens.store.models import FraudCase, Reinstatement, WhitelistEntry, utcnow
 
@@ -29,7 +30,7 @@ REOPEN_SCORE_RISE = 0.10
 # ...or when a rule fires that had not fired when it was cleared.
 
 
-class WorkflowError(ValueError):
+class WorkflowError(Conflict):
     """An action that does not apply to the case in its current state."""
 
 

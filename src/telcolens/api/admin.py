@@ -1,19 +1,24 @@
-"""Administration: users and the audit log (admin only)."""
+"""Administration: users and their logins, and the audit log (admin only)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from telcolens.api.deps import CurrentUser, SessionDep, allow
+from telcolens.api.deps import CurrentUser, SessionDep, StoreRoute, allow
+from telcolens.api.params import Page
+from telcolens.store import users as accounts
 from telcolens.store.models import ROLES, AuditEntry, User
-from telcolens.store.users import UserError, create_user
 
-router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[allow()])
+router = APIRouter(
+    prefix="/api/admin", tags=["admin"], dependencies=[allow()], route_class=StoreRoute
+)
+UserName = Annotated[str, Path(min_length=1, max_length=64, description="Login name.")]
 
 
 class UserCreate(BaseModel):
@@ -22,28 +27,69 @@ class UserCreate(BaseModel):
     password: str = Field(min_length=1, max_length=256)
 
 
+class NewPassword(BaseModel):
+    password: str = Field(min_length=1, max_length=256)
+
+
 class UserPublic(BaseModel):
     name: str
     role: str
     active: bool
     created_at: dt.datetime
+    sessions: int = Field(0, description="Live logins.")
+
+
+class SessionsEnded(BaseModel):
+    ended: int
+
+
+def _public(u: User, sessions: int = 0) -> UserPublic:
+    return UserPublic(
+        name=u.name, role=u.role, active=u.active, created_at=u.created_at, sessions=sessions
+    )
 
 
 @router.get("/users")
 def users(session: SessionDep) -> list[UserPublic]:
+    live = accounts.live_sessions(session)
     return [
-        UserPublic(name=u.name, role=u.role, active=u.active, created_at=u.created_at)
-        for u in session.scalars(select(User).order_by(User.name))
+        _public(u, live.get(u.id, 0)) for u in session.scalars(select(User).order_by(User.name))
     ]
 
 
 @router.post("/users", status_code=status.HTTP_201_CREATED)
 def add_user(body: UserCreate, session: SessionDep, user: CurrentUser) -> UserPublic:
-    try:
-        u = create_user(session, body.name, body.role, body.password, actor=user.name)
-    except UserError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from None
-    return UserPublic(name=u.name, role=u.role, active=u.active, created_at=u.created_at)
+    u = accounts.create_user(session, body.name, body.role, body.password, actor=user.name)
+    return _public(u)
+
+
+def _after(session: Session, u: User) -> UserPublic:
+    session.flush()  # the row's version check: a concurrent change is a 409 here
+    return _public(u, accounts.live_sessions(session).get(u.id, 0))
+
+
+@router.post("/users/{name}/disable")
+def disable_user(name: UserName, session: SessionDep, user: CurrentUser) -> UserPublic:
+    """Disable a user: their logins end at once and they cannot log in again."""
+    return _after(session, accounts.disable_user(session, name, actor=user.name))
+
+
+@router.post("/users/{name}/enable")
+def enable_user(name: UserName, session: SessionDep, user: CurrentUser) -> UserPublic:
+    """Let a disabled user log in again."""
+    return _after(session, accounts.enable_user(session, name, actor=user.name))
+
+
+@router.post("/users/{name}/password", status_code=status.HTTP_204_NO_CONTENT)
+def set_password(name: UserName, body: NewPassword, session: SessionDep, user: CurrentUser) -> None:
+    """Set a new password for a user; their logins end."""
+    accounts.set_password(session, name, body.password, actor=user.name)
+
+
+@router.delete("/users/{name}/sessions")
+def end_sessions(name: UserName, session: SessionDep, user: CurrentUser) -> SessionsEnded:
+    """End every login of a user (a lost laptop, a shared password)."""
+    return SessionsEnded(ended=accounts.end_sessions(session, name, actor=user.name))
 
 
 @router.get("/audit")
@@ -52,7 +98,7 @@ def audit(
     actor: str | None = None,
     object_type: str | None = None,
     object_id: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Page = 1,
     page_size: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
     """The audit log, newest first."""

@@ -10,15 +10,19 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from telcolens.antifraud import workflow
 from telcolens.antifraud.lists import CATEGORIES
-from telcolens.api.deps import CurrentUser, SessionDep, allow, get_or_404
+from telcolens.api.deps import CurrentUser, SessionDep, StoreRoute, allow, get_or_404
+from telcolens.api.params import Id, IsoDate, Page, PageSize, Pseudonym
+from telcolens.errors import BadInput, Conflict
 from telcolens.privacy import normalise, pseudonymise
 from telcolens.store.audit import record
+from telcolens.store.db import is_duplicate
 from telcolens.store.models import (
     CASE_STATUSES,
     AuditEntry,
@@ -33,9 +37,7 @@ from telcolens.store.models import (
 
 ANALYSTS = ("fraud_analyst",)
 CASES = FraudCase.__table__
-router = APIRouter(prefix="/api/antifraud", tags=["antifraud"])
-Page = Annotated[int, Query(ge=1, description="Page number, from 1.")]
-PageSize = Annotated[int, Query(ge=1, le=500, description="Rows per page.")]
+router = APIRouter(prefix="/api/antifraud", tags=["antifraud"], route_class=StoreRoute)
 
 
 class CaseRow(BaseModel):
@@ -168,7 +170,7 @@ def trend(
 @router.get("/map", dependencies=[allow(*ANALYSTS)])
 def activity_map(
     session: SessionDep,
-    day: dt.date | None = None,
+    day: IsoDate | None = None,
     cells: Annotated[int, Query(ge=0, le=5000, description="Busiest cells to return.")] = 500,
 ) -> dict[str, Any]:
     """Where flagged numbers were active on ``day`` (default: the latest run)."""
@@ -214,9 +216,9 @@ def list_cases(
         Literal[CASE_STATUSES] | None,  # type: ignore[valid-type]
         Query(alias="status", description="Only cases in this status."),
     ] = None,
-    subscriber_id: Annotated[int | None, Query(description="One number's pseudonym.")] = None,
+    subscriber_id: Pseudonym = None,
     min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
-    flagged_on: Annotated[dt.date | None, Query(description="Flagged by this day's run.")] = None,
+    flagged_on: Annotated[IsoDate | None, Query(description="Flagged by this day's run.")] = None,
     handed_over: bool | None = None,
     sort: Literal["score", "last_flagged", "first_flagged", "id"] = "score",
     page: Page = 1,
@@ -288,57 +290,52 @@ def _detail(session, case: FraudCase) -> CaseDetail:
 
 
 @router.get("/cases/{case_id}", dependencies=[allow(*ANALYSTS)])
-def get_case(case_id: int, session: SessionDep) -> CaseDetail:
+def get_case(case_id: Id, session: SessionDep) -> CaseDetail:
     """One case with its evidence, reasons and history."""
     return _detail(session, _case(session, case_id))
 
 
 def _act(session, case_id: int, user, action: str, **kwargs) -> CaseDetail:
     case = _case(session, case_id)
-    try:
-        workflow.ACTIONS[action](session, case, user.name, **kwargs)
-    except workflow.WorkflowError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-    session.flush()
+    workflow.ACTIONS[action](session, case, user.name, **kwargs)
+    session.flush()  # the row's version check: a concurrent change of the case is a 409 here
     return _detail(session, case)
 
 
 @router.post("/cases/{case_id}/review", dependencies=[allow(*ANALYSTS)])
-def review_case(case_id: int, session: SessionDep, user: CurrentUser) -> CaseDetail:
+def review_case(case_id: Id, session: SessionDep, user: CurrentUser) -> CaseDetail:
     """Take a new case for review."""
     return _act(session, case_id, user, "review")
 
 
 @router.post("/cases/{case_id}/confirm", dependencies=[allow(*ANALYSTS)])
-def confirm_case(case_id: int, body: Note, session: SessionDep, user: CurrentUser) -> CaseDetail:
+def confirm_case(case_id: Id, body: Note, session: SessionDep, user: CurrentUser) -> CaseDetail:
     """Confirm the number is used for fraud."""
     return _act(session, case_id, user, "confirm", note=body.note)
 
 
 @router.post("/cases/{case_id}/clear", dependencies=[allow(*ANALYSTS)])
-def clear_case(case_id: int, body: Reason, session: SessionDep, user: CurrentUser) -> CaseDetail:
+def clear_case(case_id: Id, body: Reason, session: SessionDep, user: CurrentUser) -> CaseDetail:
     """Clear the case (not fraud), with a reason."""
     return _act(session, case_id, user, "clear", reason=body.reason)
 
 
 @router.post("/cases/{case_id}/whitelist", dependencies=[allow(*ANALYSTS)])
 def whitelist_case(
-    case_id: int, body: WhitelistCase, session: SessionDep, user: CurrentUser
+    case_id: Id, body: WhitelistCase, session: SessionDep, user: CurrentUser
 ) -> CaseDetail:
     """Clear the case and whitelist the number (a registered business line)."""
     return _act(session, case_id, user, "whitelist", category=body.category, note=body.note)
 
 
 @router.post("/cases/{case_id}/reinstate", dependencies=[allow(*ANALYSTS)])
-def reinstate_case(
-    case_id: int, body: Reason, session: SessionDep, user: CurrentUser
-) -> CaseDetail:
+def reinstate_case(case_id: Id, body: Reason, session: SessionDep, user: CurrentUser) -> CaseDetail:
     """Restore a confirmed number's service after appeal (the case is cleared)."""
     return _act(session, case_id, user, "reinstate", reason=body.reason)
 
 
 @router.post("/cases/{case_id}/hand-over", dependencies=[allow(*ANALYSTS)])
-def hand_over_case(case_id: int, session: SessionDep, user: CurrentUser) -> CaseDetail:
+def hand_over_case(case_id: Id, session: SessionDep, user: CurrentUser) -> CaseDetail:
     """Hand a confirmed case to the police anti-fraud centre."""
     return _act(session, case_id, user, "hand_over")
 
@@ -346,7 +343,7 @@ def hand_over_case(case_id: int, session: SessionDep, user: CurrentUser) -> Case
 @router.get("/warnings", dependencies=[allow(*ANALYSTS, "service_agent")])
 def warnings(
     session: SessionDep,
-    day: dt.date | None = None,
+    day: IsoDate | None = None,
     contacted: bool | None = None,
     page: Page = 1,
     page_size: PageSize = 50,
@@ -393,10 +390,15 @@ class Contact(BaseModel):
 
 @router.post("/warnings/{warning_id}/contacted", dependencies=[allow(*ANALYSTS, "service_agent")])
 def warning_contacted(
-    warning_id: int, body: Contact, session: SessionDep, user: CurrentUser
+    warning_id: Id, body: Contact, session: SessionDep, user: CurrentUser
 ) -> dict[str, Any]:
     """Record that a subscriber on the warning list was called or texted, and how it went."""
     w = get_or_404(session, VictimWarning, warning_id, "warning")
+    if w.contacted_at is not None:
+        raise Conflict(
+            f"warning {w.id} was recorded as contacted by {w.contacted_by} at "
+            f"{w.contacted_at:%Y-%m-%d %H:%M} UTC ({w.outcome})"
+        )
     w.contacted_at, w.contacted_by, w.outcome = utcnow(), user.name, body.outcome
     record(session, user.name, "warning.contacted", "victim_warning", w.id, outcome=body.outcome)
     return {"id": w.id, "outcome": w.outcome, "contacted_at": w.contacted_at}
@@ -405,7 +407,7 @@ def warning_contacted(
 @router.get("/brokers", dependencies=[allow(*ANALYSTS)])
 def card_brokers(
     session: SessionDep,
-    day: dt.date | None = None,
+    day: IsoDate | None = None,
     kind: Literal["id_card", "device", "outlet"] | None = None,
 ) -> dict[str, Any]:
     """ID cards, devices and outlets ranked as card brokers (断卡), for the day."""
@@ -439,14 +441,20 @@ def get_whitelist(session: SessionDep) -> list[dict[str, Any]]:
 def add_whitelist(body: WhitelistAdd, session: SessionDep, user: CurrentUser) -> dict[str, str]:
     """Whitelist a number as dialled; only its pseudonym is kept."""
     if len(normalise(body.number)) < 5:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "not a phone number")
+        raise BadInput("not a phone number")
     sid = pseudonymise(body.number)
     if session.get(WhitelistEntry, sid) is not None:
-        raise HTTPException(status.HTTP_409_CONFLICT, "that number is already on the whitelist")
+        raise Conflict("that number is already on the whitelist")
     session.add(
         WhitelistEntry(
             subscriber_id=sid, category=body.category, note=body.note, added_by=user.name
         )
     )
     record(session, user.name, "whitelist.add", "whitelist", sid, category=body.category)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # added by a concurrent request after the check above
+        if not is_duplicate(exc):
+            raise
+        raise Conflict("that number is already on the whitelist") from None
     return {"subscriber_id": str(sid)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 import anyio.to_thread
 from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -13,8 +14,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
 from telcolens import __version__
-from telcolens.api import admin, antifraud, auth, faults, police
-from telcolens.api.deps import current_user
+from telcolens.api import admin, antifraud, auth, errors, faults, police
+from telcolens.api.deps import COOKIE, current_user
+from telcolens.api.security import SecurityMiddleware
 from telcolens.faults.receivers import ParquetSink
 from telcolens.settings import get_settings
 from telcolens.store.db import check_current, make_engine, upgrade
@@ -50,17 +52,29 @@ def create_app(database_url: str | None = None, *, migrate: bool = True) -> Fast
     app.state.ves_sink = ParquetSink(alarm_dir) if alarm_dir else None
     for router in ROUTERS:
         app.include_router(router)
+    errors.install(app)
     _add_docs(app)
+    # A thread of its own: /health answers even while every request thread is busy.
+    health_limiter = anyio.CapacityLimiter(1)
 
-    @app.get("/health", tags=["health"])
-    def health() -> JSONResponse:
-        """Liveness and database reachability; the one endpoint open without login."""
+    def ping() -> bool:
         try:
             with engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
         except Exception:  # any driver error means "not healthy", never a stack trace
+            return False
+        return True
+
+    @app.get("/health", tags=["health"])
+    async def health() -> JSONResponse:
+        """Liveness and database reachability; the one endpoint open without login."""
+        if not await anyio.to_thread.run_sync(ping, limiter=health_limiter):
             return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
+
+    settings = get_settings()
+    origins = [o for o in settings.allowed_origins.split(",") if o.strip()]
+    app.add_middleware(SecurityMiddleware, cookie=COOKIE, allowed_origins=origins)
 
     mount_console(app)
     return app
@@ -77,6 +91,15 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def _add_docs(app: FastAPI) -> None:
     logged_in = [Depends(current_user)]
+
+    plain = app.openapi
+
+    def documented() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = errors.document(plain())
+        return app.openapi_schema
+
+    app.openapi = documented  # type: ignore[method-assign]
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=logged_in)
     def openapi() -> JSONResponse:

@@ -6,43 +6,119 @@ Use the ``Annotated`` aliases in signatures (``session: SessionDep``) and
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated, TypeVar
+import functools
+import inspect
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy.orm import Session
+from fastapi.routing import APIRoute
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
+from telcolens.errors import Conflict, NotFound, Unavailable
+from telcolens.store.db import is_busy, is_duplicate
 from telcolens.store.models import User
 from telcolens.store.users import session_user
 
 COOKIE = "telcolens_session"
 T = TypeVar("T")
+STALE = "it was changed by someone else at the same time; reload it and try again"
+DUPLICATE = "it already exists (another request created it at the same time)"
+BUSY = "the store is busy (a lock or a statement took too long); try again"
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    """One session per request; it commits if the endpoint returns, rolls back if it raises.
+    """A store session for the request; :class:`StoreRoute` commits it on the endpoint's thread.
 
-    The endpoint runs in a worker thread; the commit runs here, on the event loop, so a
-    request never holds a database connection while it waits for a thread. (If it did,
-    threads waiting for a connection and requests waiting for a thread could block each
-    other until the pool times out.)
+    Creating a session does no I/O, so this runs on the event loop; the first query, the
+    flush, the commit or rollback and the close all happen on the worker thread that runs
+    the endpoint (see :func:`unit_of_work`). A request therefore never waits for a thread
+    while it holds a lock or a connection, which is what deadlocked the API under
+    concurrent writes before.
     """
     session: Session = request.app.state.sessions()
     try:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
     finally:
+        if session.in_transaction():  # an endpoint outside StoreRoute: never commit blindly
+            session.rollback()
+            session.close()
+            raise RuntimeError("SessionDep used by an endpoint that is not on a StoreRoute")
         session.close()
 
 
-# scope="function": commit before the response is sent. With the default ("request") the
-# code after `yield` runs after the client has its answer, so a client could read before
-# the write it was told succeeded (a login, then an immediate 401).
+# scope="function": finished before the response is sent.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def unit_of_work(endpoint: Callable[..., T]) -> Callable[..., T]:
+    """``endpoint`` with its store session committed (or rolled back) on its own thread.
+
+    Of two requests that change the same row at once, the second finds the row's version
+    moved on (``version_id_col`` in the models) and gets :class:`Conflict`, a 409; a lock
+    or statement timeout is :class:`Unavailable`, a 503.
+    """
+
+    @functools.wraps(endpoint)
+    def run(*args: Any, **kwargs: Any) -> T:
+        sessions = [v for v in kwargs.values() if isinstance(v, Session)]
+        return _unit(sessions, lambda: endpoint(*args, **kwargs))
+
+    return run
+
+
+def _unit(sessions: list[Session], call: Callable[[], T]) -> T:
+    try:
+        result = call()
+        for session in sessions:
+            session.commit()
+        return result
+    except StaleDataError:
+        _rollback(sessions)
+        raise Conflict(STALE) from None
+    except IntegrityError as exc:
+        _rollback(sessions)
+        if is_duplicate(exc):
+            raise Conflict(DUPLICATE) from None
+        raise
+    except OperationalError as exc:
+        _rollback(sessions)
+        if is_busy(exc):
+            raise Unavailable(BUSY) from None
+        raise
+    except BaseException:
+        _rollback(sessions)
+        raise
+    finally:
+        for session in sessions:
+            session.close()
+
+
+def _rollback(sessions: list[Session]) -> None:
+    for session in sessions:
+        session.rollback()
+
+
+class StoreRoute(APIRoute):
+    """The route class of every API router: sync endpoints run as one unit of work."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = unit_of_work(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
+
+async def in_unit(factory: sessionmaker[Session], work: Callable[..., T], *args: Any) -> T:
+    """``work(session, *args)`` as one unit of work on a worker thread, for async endpoints."""
+
+    def run() -> T:
+        session = factory()
+        return _unit([session], lambda: work(session, *args))
+
+    return await run_in_threadpool(run)
 
 
 def request_token(request: Request) -> str | None:
@@ -56,7 +132,7 @@ def request_token(request: Request) -> str | None:
 async def current_user(request: Request) -> User:
     """The logged-in user, looked up in a session of its own that is closed at once."""
     token = request_token(request)
-    user = await run_in_threadpool(_lookup, request.app.state.sessions, token) if token else None
+    user = await in_unit(request.app.state.sessions, session_user, token) if token else None
     if user is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -65,11 +141,6 @@ async def current_user(request: Request) -> User:
         )
     request.state.user = user.name  # for the access log
     return user
-
-
-def _lookup(sessions, token: str) -> User | None:
-    with sessions() as session:
-        return session_user(session, token)
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
@@ -90,9 +161,9 @@ def allow(*roles: str):
     return Depends(check)
 
 
-def get_or_404(session: Session, model: type[T], key: int, what: str) -> T:
-    """The row of ``model`` with primary key ``key``, or a 404 naming ``what``."""
+def get_or_404(session: Session, model: type[T], key: int | str, what: str) -> T:
+    """The row of ``model`` with primary key ``key``, or :class:`NotFound` naming ``what``."""
     row = session.get(model, key)
     if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {what} {key}")
+        raise NotFound(f"no {what} {key}")
     return row

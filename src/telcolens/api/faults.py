@@ -11,14 +11,20 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from telcolens.api.deps import CurrentUser, SessionDep, allow, get_or_404
+from telcolens.api.deps import CurrentUser, SessionDep, StoreRoute, allow, get_or_404
+from telcolens.api.params import Id, Page, PageSize
 from telcolens.faults import lifecycle
 from telcolens.faults.receivers import ParseError, parse_ves
 from telcolens.store.models import INCIDENT_STATUSES, AuditEntry, Incident
 
 ENGINEERS = ("network_engineer",)
 log = logging.getLogger(__name__)
-router = APIRouter(prefix="/api/faults", tags=["faults"], dependencies=[allow(*ENGINEERS)])
+router = APIRouter(
+    prefix="/api/faults",
+    tags=["faults"],
+    dependencies=[allow(*ENGINEERS)],
+    route_class=StoreRoute,
+)
 
 
 class IncidentRow(BaseModel):
@@ -104,8 +110,8 @@ def incidents(
         Query(alias="status"),
     ] = None,
     major: bool | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+    page: Page = 1,
+    page_size: PageSize = 50,
 ) -> dict[str, Any]:
     """Incidents, newest first."""
     q = select(Incident)
@@ -142,31 +148,25 @@ def _detail(session, i: Incident) -> IncidentDetail:
 
 
 @router.get("/incidents/{incident_id}")
-def get_incident(incident_id: int, session: SessionDep) -> IncidentDetail:
+def get_incident(incident_id: Id, session: SessionDep) -> IncidentDetail:
     return _detail(session, _incident(session, incident_id))
 
 
 @router.post("/incidents/{incident_id}/acknowledge")
-def acknowledge(incident_id: int, session: SessionDep, user: CurrentUser) -> IncidentDetail:
+def acknowledge(incident_id: Id, session: SessionDep, user: CurrentUser) -> IncidentDetail:
     """Take the incident: the clock on time to acknowledge stops."""
     incident = _incident(session, incident_id)
-    try:
-        lifecycle.acknowledge(session, incident, user.name)
-    except lifecycle.LifecycleError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-    session.flush()
+    lifecycle.acknowledge(session, incident, user.name)
+    session.flush()  # the row's version check: a concurrent change is a 409 here
     return _detail(session, incident)
 
 
 @router.post("/incidents/{incident_id}/resolve")
 def resolve(
-    incident_id: int, body: Resolution, session: SessionDep, user: CurrentUser
+    incident_id: Id, body: Resolution, session: SessionDep, user: CurrentUser
 ) -> IncidentDetail:
     """The fault is repaired: the clock on time to resolve stops."""
     incident = _incident(session, incident_id)
-    try:
-        lifecycle.resolve(session, incident, user.name, body.resolution)
-    except lifecycle.LifecycleError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    lifecycle.resolve(session, incident, user.name, body.resolution)
     session.flush()
     return _detail(session, incident)

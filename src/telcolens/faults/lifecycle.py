@@ -20,6 +20,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from telcolens.errors import Conflict
 from telcolens.store.audit import record
 from telcolens.store.models import Incident, utcnow
 
@@ -29,7 +30,7 @@ MAX_ALARM_IDS = 500  # alarm ids kept on an incident; the count keeps the rest
 MAX_TOPOLOGY_NODES = 300  # devices drawn around an incident
 
 
-class LifecycleError(ValueError):
+class LifecycleError(Conflict):
     """An action that does not apply to the incident in its current state."""
 
 

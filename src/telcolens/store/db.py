@@ -19,6 +19,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from telcolens.settings import get_settings
@@ -29,21 +30,39 @@ class StoreError(RuntimeError):
 
 
 def make_engine(url: str | None = None) -> Engine:
-    """An engine for ``url`` (default: ``TELCOLENS_DATABASE_URL``)."""
-    url = url or get_settings().database_url
+    """An engine for ``url`` (default: ``TELCOLENS_DATABASE_URL``).
+
+    Every connection waits at most ``TELCOLENS_DB_LOCK_TIMEOUT_S`` for a lock and runs a
+    statement at most ``TELCOLENS_DB_STATEMENT_TIMEOUT_S``, so a stuck transaction fails
+    its own request instead of holding the others forever.
+    """
+    settings = get_settings()
+    url = url or settings.database_url
     try:
         parsed = make_url(url)
     except Exception as exc:  # SQLAlchemy raises ArgumentError with the URL in it
         raise StoreError(f"not a database URL: {exc}") from None
     # More pooled connections than the API's worker threads (TELCOLENS_API_THREADS), so a
     # thread rarely waits for one; connections beyond the pool are opened and closed on use.
-    pool = {"pool_size": 10, "max_overflow": 20}
+    pool = {"pool_size": 10, "max_overflow": 20, "pool_timeout": 10}
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(
-            parsed, connect_args={"timeout": 30, "check_same_thread": False}, **pool
+            parsed,
+            connect_args={"timeout": settings.db_lock_timeout_s, "check_same_thread": False},
+            **pool,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    if parsed.get_backend_name() == "postgresql":
+        lock_ms = int(settings.db_lock_timeout_s * 1000)
+        statement_ms = int(settings.db_statement_timeout_s * 1000)
+        options = (
+            f"-c lock_timeout={lock_ms} -c statement_timeout={statement_ms} "
+            f"-c idle_in_transaction_session_timeout={statement_ms}"
+        )
+        return create_engine(
+            parsed, pool_pre_ping=True, connect_args={"options": options}, **pool
+        )
     return create_engine(parsed, pool_pre_ping=True, **pool)
 
 
@@ -54,6 +73,25 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+
+
+def is_duplicate(exc: BaseException) -> bool:
+    """Whether a driver error is a unique-key violation (someone created it first)."""
+    if not isinstance(exc, IntegrityError):
+        return False
+    orig = exc.orig
+    return getattr(orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(orig)
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether a driver error means "locked or too slow, try again" rather than a bug."""
+    if not isinstance(exc, OperationalError):
+        return False
+    orig = exc.orig
+    # PostgreSQL: lock_not_available (lock_timeout), query_canceled (statement_timeout).
+    if getattr(orig, "sqlstate", None) in {"55P03", "57014", "40001", "40P01"}:
+        return True
+    return "database is locked" in str(orig) or "database table is locked" in str(orig)
 
 
 def _alembic_config(engine: Engine) -> Config:

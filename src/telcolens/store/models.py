@@ -76,6 +76,11 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Optimistic concurrency: every UPDATE says "WHERE version = <the version read>", so of
+    # two requests that read the same row and both change it, the second updates nothing
+    # and fails (StaleDataError, a 409 in the API) instead of overwriting the first.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class AuthSession(Base):
@@ -87,6 +92,18 @@ class AuthSession(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class LoginThrottle(Base):
+    """Recent failed logins for one user name or one client address (``store/throttle.py``)."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    first_failed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_failed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    blocked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class Run(Base):
@@ -131,6 +148,11 @@ class FraudCase(Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     handed_over_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     handed_over_by: Mapped[str | None] = mapped_column(String(64))
+    # Optimistic concurrency: every UPDATE says "WHERE version = <the version read>", so of
+    # two requests that read the same row and both change it, the second updates nothing
+    # and fails (StaleDataError, a 409 in the API) instead of overwriting the first.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     # The case list's orders and filters, each with the id as the tie-break.
     __table_args__ = (
@@ -169,6 +191,11 @@ class VictimWarning(Base):
     contacted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     contacted_by: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str | None] = mapped_column(String(32))
+    # Optimistic concurrency: every UPDATE says "WHERE version = <the version read>", so of
+    # two requests that read the same row and both change it, the second updates nothing
+    # and fails (StaleDataError, a 409 in the API) instead of overwriting the first.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     __table_args__ = (
         UniqueConstraint("as_of", "subscriber_id", "fraud_number", name="uq_warning_day_pair"),
@@ -270,5 +297,10 @@ class Incident(Base):
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     resolution: Mapped[str | None] = mapped_column(Text)
+    # Optimistic concurrency: every UPDATE says "WHERE version = <the version read>", so of
+    # two requests that read the same row and both change it, the second updates nothing
+    # and fails (StaleDataError, a 409 in the API) instead of overwriting the first.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     __table_args__ = (Index("ix_incidents_status_opened", "status", "opened_at"),)

@@ -13,9 +13,10 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from telcolens.errors import BadInput, Conflict, NotFound
 from telcolens.store.audit import record
 from telcolens.store.models import ROLES, AuthSession, User, utcnow
 
@@ -25,7 +26,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("telcolens-no-such-user")
 
 
-class UserError(ValueError):
+class UserError(BadInput):
     """A user that cannot be created or changed as asked."""
 
 
@@ -39,7 +40,7 @@ def create_user(session: Session, name: str, role: str, password: str, *, actor:
     if len(password) < MIN_PASSWORD:
         raise UserError(f"a password needs at least {MIN_PASSWORD} characters")
     if session.scalar(select(User.id).where(User.name == name)) is not None:
-        raise UserError(f"user {name!r} already exists")
+        raise Conflict(f"user {name!r} already exists")
     user = User(name=name, role=role, password_hash=_hasher.hash(password))
     session.add(user)
     session.flush()
@@ -50,26 +51,100 @@ def create_user(session: Session, name: str, role: str, password: str, *, actor:
 def set_password(session: Session, name: str, password: str, *, actor: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise UserError(f"a password needs at least {MIN_PASSWORD} characters")
+    user = get_user(session, name)
+    user.password_hash = _hasher.hash(password)
+    ended = _end_sessions(session, user)
+    record(session, actor, "user.password", "user", name, sessions_ended=ended)
+
+
+def get_user(session: Session, name: str) -> User:
+    """The user called ``name``, or :class:`NotFound`."""
     user = session.scalar(select(User).where(User.name == name))
     if user is None:
-        raise UserError(f"no user {name!r}")
-    user.password_hash = _hasher.hash(password)
-    session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
-    record(session, actor, "user.password", "user", name)
+        raise NotFound(f"no user {name!r}")
+    return user
+
+
+def disable_user(session: Session, name: str, *, actor: str) -> User:
+    """Disable a user: their logins end now and they cannot log in until enabled."""
+    user = get_user(session, name)
+    if not user.active:
+        raise Conflict(f"user {name!r} is already disabled")
+    if name == actor:
+        raise Conflict("you cannot disable yourself; ask another admin")
+    user.active = False
+    ended = _end_sessions(session, user)
+    record(session, actor, "user.disable", "user", name, sessions_ended=ended)
+    return user
+
+
+def enable_user(session: Session, name: str, *, actor: str) -> User:
+    """Enable a disabled user again (they log in with their password as before)."""
+    user = get_user(session, name)
+    if user.active:
+        raise Conflict(f"user {name!r} is already enabled")
+    user.active = True
+    # A login that raced with the disabling may have left a session behind: not revived.
+    _end_sessions(session, user)
+    record(session, actor, "user.enable", "user", name)
+    return user
+
+
+def end_sessions(session: Session, name: str, *, actor: str) -> int:
+    """End every login of a user (e.g. a lost laptop); returns how many ended."""
+    user = get_user(session, name)
+    ended = _end_sessions(session, user)
+    record(session, actor, "user.sessions_end", "user", name, sessions_ended=ended)
+    return ended
+
+
+def _end_sessions(session: Session, user: User) -> int:
+    result = session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
+    return result.rowcount or 0
+
+
+def live_sessions(session: Session) -> dict[int, int]:
+    """Live logins per user id."""
+    return dict(
+        session.execute(
+            select(AuthSession.user_id, func.count())
+            .where(AuthSession.expires_at > utcnow())
+            .group_by(AuthSession.user_id)
+        ).all()
+    )
+
+
+def password_hash_of(session: Session, name: str) -> str | None:
+    """The stored hash of an active user's password, or None."""
+    return session.scalar(select(User.password_hash).where(User.name == name, User.active))
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches; as slow for an unknown user (None) as for a known one.
+
+    CPU-bound (Argon2, about 0.1 s): the API runs it on a thread pool of its own.
+    """
+    try:
+        _hasher.verify(password_hash or _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return password_hash is not None
 
 
 def authenticate(session: Session, name: str, password: str) -> User | None:
     """The active user with this name and password, or None (same cost either way)."""
-    user = session.scalar(select(User).where(User.name == name))
-    try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
+    if not verify_password(password_hash_of(session, name), password):
         return None
-    if user is None or not user.active:
-        return None
+    user = session.scalar(select(User).where(User.name == name, User.active))
+    if user is not None:
+        rehash(user, password)
+    return user
+
+
+def rehash(user: User, password: str) -> None:
+    """Re-hash a verified password when the hashing parameters have changed."""
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
-    return user
 
 
 def start_session(session: Session, user: User, hours: float) -> str:
