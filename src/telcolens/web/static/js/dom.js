@@ -1,4 +1,5 @@
 // Building elements without innerHTML, so data from the API is never parsed as markup.
+// The one place text must become HTML (ECharts tooltips) goes through escapeHtml below.
 
 /**
  * h("a", {href: "#/x", class: "btn", onclick: fn, dataset: {id: 1}}, "text", child, [more])
@@ -7,6 +8,10 @@ export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v === undefined || v === null || v === false) continue;
+    // Markup and inline handlers from a string would be parsed: only functions and text here.
+    if (k === "innerHTML" || k === "outerHTML" || (k.startsWith("on") && typeof v !== "function")) {
+      throw new Error(`h(): "${k}" takes no markup or code`);
+    }
     if (k === "class") el.className = v;
     else if (k === "dataset") Object.assign(el.dataset, v);
     else if (k === "style" && typeof v === "object") Object.assign(el.style, v);
@@ -63,4 +68,16 @@ export function select(options, value, attrs = {}) {
 export function clear(el) {
   while (el.firstChild) el.firstChild.remove();
   return el;
+}
+
+const ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+/** `value` as HTML text: every character that markup could start with, escaped. */
+export function escapeHtml(value) {
+  return String(value ?? "").replace(/[&<>"']/g, (c) => ENTITIES[c]);
+}
+
+/** Lines of text (a string or a list) as HTML: each line escaped, joined by <br/>. */
+export function htmlLines(lines) {
+  return (Array.isArray(lines) ? lines : [lines]).map(escapeHtml).join("<br/>");
 }

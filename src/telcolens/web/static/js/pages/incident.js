@@ -109,6 +109,7 @@ function drawTopology(el, topology) {
   const colour = (n) => (n.root ? NODE_COLOURS.root : n.alarmed ? NODE_COLOURS.alarmed : NODE_COLOURS.other);
   makeChart(el, {
     animation: false,
+    // Text, escaped by makeChart: device names come from the alarms (a syslog hostname, say).
     tooltip: { formatter: (p) => (p.dataType === "node" ? p.name : `${p.data.source} → ${p.data.target}`) },
     series: [
       {

@@ -70,12 +70,16 @@ function trendOption(rows) {
 function mapOption(mapName, data) {
   const maxCalls = Math.max(1, ...data.cities.map((c) => c.calls));
   const maxCell = Math.max(1, ...data.cells.map((c) => c.calls));
+  // Tooltips are lines of text; makeChart escapes them (city and cell names come from ingest).
   const cityTip = (p) => {
     const d = p.data || {};
-    return `${cityLabel(p.name)}<br/>${t("map.numbers")}: ${num(d.numbers ?? 0)}<br/>${t("map.calls")}: ${num(d.value ?? 0)}`;
+    return [cityLabel(p.name), `${t("map.numbers")}: ${num(d.numbers ?? 0)}`, `${t("map.calls")}: ${num(d.value ?? 0)}`];
   };
-  const cellTip = (p) =>
-    `${t("map.cell", { id: p.data.name })} · ${cityLabel(p.data.city)}<br/>${t("map.numbers")}: ${num(p.data.numbers)}<br/>${t("map.calls")}: ${num(p.data.value[2])}`;
+  const cellTip = (p) => [
+    `${t("map.cell", { id: p.data.name })} · ${cityLabel(p.data.city)}`,
+    `${t("map.numbers")}: ${num(p.data.numbers)}`,
+    `${t("map.calls")}: ${num(p.data.value[2])}`,
+  ];
   return {
     animationDuration: 400,
     tooltip: { trigger: "item", formatter: (p) => (p.seriesType === "scatter" ? cellTip(p) : cityTip(p)) },
