@@ -6,10 +6,17 @@ import asyncio
 import socket
 import threading
 import time
+from collections.abc import Callable
 
 from telcolens.faults.receivers import Alarm, ReceiverConfig, Receivers, Sink
 
 LOCAL = ("127.0.0.1", 0)  # port 0: the kernel picks a free port
+MESSAGE_COUNTS = ("received", "parsed", "malformed", "dropped", "ignored")
+
+
+def messages(counters: dict[str, int | None]) -> dict[str, int | None]:
+    """The message counts of a receiver's counters (without its transport's own)."""
+    return {name: counters[name] for name in MESSAGE_COUNTS}
 
 
 class Running:
@@ -26,17 +33,23 @@ class Running:
     def port(self, name: str) -> int:
         return self.receivers.addresses[name][1]
 
-    def counters(self, name: str) -> dict[str, int]:
+    def counters(self, name: str) -> dict[str, int | None]:
         return self.receivers.counters[name].as_dict()
 
-    def wait_received(self, name: str, count: int, timeout: float = 10.0) -> dict[str, int]:
+    def wait_received(self, name: str, count: int, timeout: float = 10.0) -> dict[str, int | None]:
         """Wait until ``name`` has handled ``count`` messages; its counters."""
+        return self.wait_for(name, lambda counters: counters["received"] >= count, timeout)
+
+    def wait_for(
+        self, name: str, done: Callable[[dict[str, int | None]], bool], timeout: float = 10.0
+    ) -> dict[str, int | None]:
+        """Wait until ``done(counters)`` holds for ``name``; its counters."""
         deadline = time.monotonic() + timeout
-        while self.receivers.counters[name].received < count:
+        while not done(counters := self.counters(name)):
             if time.monotonic() > deadline:
-                raise AssertionError(f"{name}: {self.counters(name)} after {timeout} s")
+                raise AssertionError(f"{name}: {counters} after {timeout} s")
             time.sleep(0.01)
-        return self.counters(name)
+        return counters
 
     def close(self) -> None:
         self._call(self.receivers.stop())

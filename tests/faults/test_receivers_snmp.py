@@ -16,7 +16,7 @@ from telcolens.faults.receivers.snmp import (
     encode_trap,
     trap_to_alarm,
 )
-from tests.faults._receiving import LOCAL, Running, send_udp
+from tests.faults._receiving import LOCAL, Running, messages, send_udp
 
 LINK_DOWN, LINK_UP = "1.3.6.1.6.3.1.1.5.3", "1.3.6.1.6.3.1.1.5.4"
 IF_INDEX, IF_DESCR = "1.3.6.1.2.1.2.2.1.1.3", "1.3.6.1.2.1.2.2.1.2.3"
@@ -81,7 +81,13 @@ def test_wrong_community_and_garbage_between_good_traps():
         port = running.port("snmp")
         send_udp(port, good, b"\x30\x05garbage", other, good[:-3], good, b"", good)
         counters = running.wait_received("snmp", 7)
-    assert counters == {"received": 7, "parsed": 3, "malformed": 3, "dropped": 1, "ignored": 0}
+    assert messages(counters) == {
+        "received": 7,
+        "parsed": 3,
+        "malformed": 3,
+        "dropped": 1,
+        "ignored": 0,
+    }
     assert [a.text for a in running.alarms] == ["linkDown ifIndex.3=1"] * 3
 
 
@@ -120,7 +126,13 @@ def test_snmptrap_sends_v2c_traps():
         _snmptrap(port, "", LINK_UP, IF_INDEX, "i", "3")
         _snmptrap(port, "", LINK_DOWN, IF_INDEX, "i", "4", community="wrong")
         counters = running.wait_received("snmp", 4)
-    assert counters == {"received": 4, "parsed": 3, "malformed": 0, "dropped": 1, "ignored": 0}
+    assert messages(counters) == {
+        "received": 4,
+        "parsed": 3,
+        "malformed": 0,
+        "dropped": 1,
+        "ignored": 0,
+    }
     down, power, up = running.alarms
     assert (down.ne_id, down.alarm_type, down.text) == (
         "127.0.0.1",

@@ -12,7 +12,7 @@ import pytest
 
 from telcolens.faults.receivers import ParseError, ReceiverConfig, Rule, SyslogRules
 from telcolens.faults.receivers.syslog import parse_syslog, syslog_to_alarm
-from tests.faults._receiving import LOCAL, Running, send_tcp, send_udp
+from tests.faults._receiving import LOCAL, Running, messages, send_tcp, send_udp
 
 HOST = socket.gethostname()
 RFC5424 = (
@@ -112,7 +112,17 @@ def test_logger_sends_alarms(transport, protocol):
         _logger(port, f"--{transport}", protocol, "-p", "local0.crit", "port 7 LOS detected")
         _logger(port, f"--{transport}", protocol, "-p", "local0.notice", "port 7 LOS cleared")
         counters = running.wait_received(name, 2)
-    assert counters == {"received": 2, "parsed": 2, "malformed": 0, "dropped": 0, "ignored": 0}
+    assert messages(counters) == {
+        "received": 2,
+        "parsed": 2,
+        "malformed": 0,
+        "dropped": 0,
+        "ignored": 0,
+    }
+    if transport == "tcp":
+        assert (counters["connections"], counters["refused"], counters["timed_out"]) == (2, 0, 0)
+    else:
+        assert counters["kernel_dropped"] == 0 and counters["connections"] is None
     raised, cleared = running.alarms
     assert (raised.ne_id, raised.alarm_type, raised.severity) == (HOST, "LOS", "critical")
     assert raised.text == "port 7 LOS detected" and raised.source == "syslog"

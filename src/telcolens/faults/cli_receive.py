@@ -18,6 +18,7 @@ from telcolens.faults.receivers import (
     ReceiverConfig,
     Receivers,
     SyslogRules,
+    TcpLimits,
     parse_endpoint,
 )
 
@@ -47,6 +48,24 @@ def receive(
         Path | None,
         typer.Option(dir_okay=False, help="YAML list of syslog alarm rules (default: built in)."),
     ] = None,
+    idle_timeout: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="Close a syslog TCP connection that sends no complete frame for N seconds"
+            " (0: never).",
+        ),
+    ] = 60.0,
+    max_per_peer: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Open syslog TCP connections allowed from one address; more are refused."
+        ),
+    ] = 64,
+    max_connections: Annotated[
+        int,
+        typer.Option(min=1, help="Open syslog TCP connections allowed in all; more are refused."),
+    ] = 1024,
     flush_rows: Annotated[int, typer.Option(min=1, help="Write a part every N alarms...")] = 1000,
     flush_seconds: Annotated[float, typer.Option(min=0.1, help="...or every T seconds.")] = 5.0,
     every: Annotated[
@@ -69,7 +88,14 @@ def receive(
         syslog_rules = SyslogRules.from_yaml(rules) if rules else SyslogRules()
     except ValueError as exc:
         raise fail(str(exc)) from None
-    config = ReceiverConfig(**endpoints, community=community.encode(), syslog_rules=syslog_rules)
+    limits = TcpLimits(
+        idle_timeout=idle_timeout or None,
+        max_per_peer=max_per_peer,
+        max_connections=max_connections,
+    )
+    config = ReceiverConfig(
+        **endpoints, community=community.encode(), syslog_rules=syslog_rules, tcp_limits=limits
+    )
     sink = ParquetSink(data, max_rows=flush_rows, max_seconds=flush_seconds)
     try:
         with sink:
@@ -114,19 +140,32 @@ def _next_wait(started: float, every: float, deadline: float | None) -> float | 
     return min(waits) if waits else None
 
 
+MESSAGE_COLUMNS = ("received", "parsed", "malformed", "dropped", "ignored", "kernel_dropped")
+CONNECTION_COLUMNS = ("connections", "open_connections", "refused", "timed_out", "accept_errors")
+
+
 def print_counters(running: Receivers, sink: ParquetSink, elapsed: float) -> None:
-    """Per-receiver counters, then what the sink has written."""
-    table = Table(title=f"Alarm receivers after {elapsed:,.0f} s")
-    table.add_column("receiver")
-    for name in ("received", "parsed", "malformed", "dropped", "ignored"):
-        table.add_column(name, justify="right")
-    for name, counters in running.counters.items():
-        table.add_row(name, *(f"{v:,}" for v in counters.as_dict().values()))
-    console.print(table)
+    """Per-receiver message counters, TCP connection counters, then what the sink wrote."""
+    counts = {name: c.as_dict() for name, c in running.counters.items()}
+    console.print(_table(f"Alarm receivers after {elapsed:,.0f} s", counts, MESSAGE_COLUMNS))
+    tcp = {name: c for name, c in counts.items() if c["connections"] is not None}
+    if tcp:
+        console.print(_table("TCP connections", tcp, CONNECTION_COLUMNS))
     console.print(
         f"Sink: written {sink.written:,} alarms in {sink.parts:,} parts, {sink.pending:,} pending"
         + (f", {sink.dropped:,} dropped (backlog full)" if sink.dropped else "")
     )
+
+
+def _table(title: str, counts: dict[str, dict], columns: tuple[str, ...]) -> Table:
+    """One row per receiver; '-' where a count does not apply or the OS does not say."""
+    table = Table(title=title)
+    table.add_column("receiver")
+    for column in columns:
+        table.add_column(column.replace("_", " "), justify="right")
+    for name, values in counts.items():
+        table.add_row(name, *("-" if values[c] is None else f"{values[c]:,}" for c in columns))
+    return table
 
 
 def register(app: typer.Typer) -> None:

@@ -4,6 +4,7 @@ normalised to :class:`Alarm` events and pushed to a sink (see docs/faults.md).
 
 from telcolens.faults.receivers._alarm import Alarm, ParseError, Sink
 from telcolens.faults.receivers._base import Counters
+from telcolens.faults.receivers._tcp import TcpLimits
 from telcolens.faults.receivers.server import ReceiverConfig, Receivers, parse_endpoint
 from telcolens.faults.receivers.sink import ParquetSink
 from telcolens.faults.receivers.snmp import SnmpMapping, TrapType, decode_message, trap_to_alarm
@@ -21,6 +22,7 @@ __all__ = [
     "Sink",
     "SnmpMapping",
     "SyslogRules",
+    "TcpLimits",
     "TrapType",
     "decode_message",
     "parse_endpoint",

@@ -22,6 +22,15 @@ class Counters:
     ``malformed`` could not be decoded; ``dropped`` decoded but was refused (wrong
     community, unsupported SNMP version or PDU) or the sink failed; ``ignored`` was
     well-formed syslog that no alarm rule matched.
+
+    UDP receivers add ``kernel_dropped``: datagrams the kernel dropped before the
+    receiver read them, mostly for a full receive buffer (not in ``received``; None
+    where the OS does not say). The TCP receiver adds connection counts:
+    ``connections`` accepted (``open_connections`` of them open now), ``refused``
+    (closed at once, over the per-peer or total cap), ``timed_out`` (closed after the
+    idle timeout without a complete frame) and ``accept_errors`` (failed accept()
+    calls, e.g. out of file descriptors). None means the count does not apply to the
+    receiver's transport.
     """
 
     received: int = 0
@@ -29,8 +38,14 @@ class Counters:
     malformed: int = 0
     dropped: int = 0
     ignored: int = 0
+    kernel_dropped: int | None = None
+    connections: int | None = None
+    open_connections: int | None = None
+    refused: int | None = None
+    timed_out: int | None = None
+    accept_errors: int | None = None
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[str, int | None]:
         return asdict(self)
 
 

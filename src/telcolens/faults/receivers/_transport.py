@@ -1,15 +1,15 @@
-"""asyncio transports for the receivers: UDP datagrams, and syslog over TCP (RFC 6587)."""
+"""UDP for the receivers: a batch-draining socket on the asyncio loop, and its kernel drops."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import os
 import socket
+from pathlib import Path
 
 from telcolens.faults.receivers._base import Receiver
 
-MAX_FRAME = 64 * 1024  # RFC 6587 leaves it open; rsyslog's default maximum is 8 KiB
-_MAX_LENGTH_DIGITS = 7
+_PROC_NET = Path("/proc/net")
 
 
 class UdpListener:
@@ -32,8 +32,14 @@ class UdpListener:
     def address(self) -> tuple[str, int]:
         return self.sock.getsockname()[:2]
 
+    def refresh_counters(self) -> None:
+        """Set the receiver's ``kernel_dropped`` from /proc (left as it was once closed)."""
+        if self.sock.fileno() >= 0:
+            self.receiver.counters.kernel_dropped = kernel_drops(self.sock)
+
     def close(self) -> None:
         if self.sock.fileno() >= 0:
+            self.refresh_counters()  # the last count; /proc forgets the socket when it closes
             self._loop.remove_reader(self.sock.fileno())
             self.sock.close()
 
@@ -75,92 +81,22 @@ async def serve_udp(
         raise
 
 
-class SyslogTcpServer:
-    """A listening syslog TCP server and its open connections."""
+def kernel_drops(sock: socket.socket) -> int | None:
+    """Datagrams the kernel dropped for ``sock`` since it was opened, mostly for a full
+    receive buffer; they never reached the receiver. None where Linux's /proc/net/udp
+    is not there to say (another OS, a sandbox without /proc).
 
-    def __init__(self, receiver: Receiver) -> None:
-        self.receiver = receiver
-        self.server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-
-    @property
-    def address(self) -> tuple[str, int]:
-        assert self.server is not None
-        return self.server.sockets[0].getsockname()[:2]
-
-    async def start(self, host: str, port: int) -> None:
-        self.server = await asyncio.start_server(self._serve, host, port, limit=MAX_FRAME)
-
-    async def close(self) -> None:
-        """Stop listening and close every connection (Python 3.11 has no close_clients)."""
-        if self.server is not None:
-            self.server.close()
-        for writer in list(self._writers):
-            writer.close()
-        if self.server is not None:
-            await self.server.wait_closed()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        peer = writer.get_extra_info("peername")
-        self._writers.add(writer)
-        try:
-            await read_frames(reader, self.receiver, peer)
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass  # the peer went away mid-frame; what came before was handled
-        finally:
-            self._writers.discard(writer)
-            writer.close()
-            with contextlib.suppress(ConnectionError, OSError):
-                await writer.wait_closed()
-
-
-async def read_frames(reader: asyncio.StreamReader, receiver: Receiver, peer: object) -> None:
-    """Hand every frame on one connection to ``receiver`` until EOF.
-
-    A frame starting with a digit is octet-counted (``LEN SP MSG``), anything else
-    runs to the next LF (non-transparent framing). A frame that cannot be delimited
-    (a bad length, a line over MAX_FRAME) is counted as malformed and ends the
-    connection, since nothing after it can be trusted to start a frame.
+    The ``drops`` column (the last) of the socket's row, found by its inode.
     """
-    while True:
-        first = await reader.read(1)
-        if not first:
-            return
-        if first in b"\r\n ":  # a stray LF after an octet-counted frame, an empty line
-            continue
-        if first.isdigit():
-            frame = await _octet_counted(reader, first)
-        else:
-            frame = await _line(reader, first)
-        if frame is None:
-            receiver.counters.received += 1
-            receiver.counters.malformed += 1
-            receiver.log.warning(f"unframeable syslog data from {peer}; connection closed")
-            return
-        if frame.strip():
-            receiver.handle(frame, peer)
-
-
-async def _octet_counted(reader: asyncio.StreamReader, first: bytes) -> bytes | None:
-    digits = first
-    while True:
-        ch = await reader.readexactly(1)
-        if ch == b" ":
-            break
-        if not ch.isdigit() or len(digits) >= _MAX_LENGTH_DIGITS:
-            return None
-        digits += ch
-    length = int(digits)
-    if length == 0 or length > MAX_FRAME:
-        return None
-    return await reader.readexactly(length)
-
-
-async def _line(reader: asyncio.StreamReader, first: bytes) -> bytes | None:
+    inode = str(os.fstat(sock.fileno()).st_ino)
+    name = "udp6" if sock.family == socket.AF_INET6 else "udp"
     try:
-        rest = await reader.readuntil(b"\n")
-    except asyncio.LimitOverrunError:
+        lines = (_PROC_NET / name).read_text().splitlines()[1:]
+    except OSError:
         return None
-    except asyncio.IncompleteReadError as exc:  # the last line before EOF has no LF
-        rest = exc.partial
-    return (first + rest).rstrip(b"\r\n")
+    for line in lines:
+        # sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops
+        fields = line.split()
+        if len(fields) >= 13 and fields[9] == inode:
+            return int(fields[-1])
+    return None

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from telcolens.faults.receivers._alarm import Sink
 from telcolens.faults.receivers._base import Counters, Receiver
 from telcolens.faults.receivers._ber import inform_response
-from telcolens.faults.receivers._transport import SyslogTcpServer, UdpListener, serve_udp
+from telcolens.faults.receivers._tcp import SyslogTcpServer, TcpLimits
+from telcolens.faults.receivers._transport import UdpListener, serve_udp
 from telcolens.faults.receivers.snmp import SnmpMapping, snmp_parser
 from telcolens.faults.receivers.syslog import SyslogRules, parse_syslog, syslog_to_alarm
 
@@ -24,7 +25,11 @@ def parse_endpoint(text: str) -> tuple[str, int]:
 
 @dataclass
 class ReceiverConfig:
-    """Which receivers to run, where; an endpoint left None is not started (port 0: any)."""
+    """Which receivers to run, where; an endpoint left None is not started (port 0: any).
+
+    ``rcvbuf``: the UDP sockets' SO_RCVBUF (capped by net.core.rmem_max); ``tcp_limits``:
+    the syslog TCP listener's idle timeout and connection caps.
+    """
 
     snmp: tuple[str, int] | None = None
     syslog_udp: tuple[str, int] | None = None
@@ -33,6 +38,7 @@ class ReceiverConfig:
     snmp_mapping: SnmpMapping = field(default_factory=SnmpMapping)
     syslog_rules: SyslogRules = field(default_factory=SyslogRules)
     rcvbuf: int | None = DEFAULT_RCVBUF
+    tcp_limits: TcpLimits = field(default_factory=TcpLimits)
 
 
 class Receivers:
@@ -40,7 +46,7 @@ class Receivers:
 
     ``async with Receivers(config, sink) as running:`` listens until the block ends;
     ``running.addresses`` has the bound (host, port) of each, ``running.counters``
-    their :class:`Counters`.
+    their :class:`Counters` (the UDP ones' ``kernel_dropped`` read afresh).
     """
 
     def __init__(self, config: ReceiverConfig, sink: Sink) -> None:
@@ -52,6 +58,9 @@ class Receivers:
 
     @property
     def counters(self) -> dict[str, Counters]:
+        for closer in self._closers:
+            if isinstance(closer, UdpListener):
+                closer.refresh_counters()
         return {name: r.counters for name, r in self.receivers.items()}
 
     async def start(self) -> None:
@@ -64,7 +73,7 @@ class Receivers:
                 await self._udp("syslog-udp", config.syslog_udp, self._syslog_parse())
             if config.syslog_tcp is not None:
                 receiver = self._add("syslog-tcp", self._syslog_parse())
-                server = SyslogTcpServer(receiver)
+                server = SyslogTcpServer(receiver, config.tcp_limits)
                 self._closers.append(server)
                 await server.start(*config.syslog_tcp)
                 self.addresses["syslog-tcp"] = server.address
