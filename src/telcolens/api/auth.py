@@ -8,6 +8,12 @@ count or the new session (one unit of work). See docs/service.md, "Logins".
 
 from __future__ import annotations
 
+import math
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import anyio
 import anyio.to_thread
 from fastapi import APIRouter, HTTPException, Request, Response, status
@@ -32,6 +38,48 @@ from telcolens.store.users import (
 router = APIRouter(prefix="/api/auth", tags=["auth"], route_class=StoreRoute)
 # One thread hashes at a time: a flood of logins costs one core, never the request pool.
 _HASHING = anyio.CapacityLimiter(1)
+# Logins being checked now, per throttle key. A person logs in once at a time; a guesser
+# running many at once would otherwise all pass the throttle before the first one failed.
+_IN_FLIGHT: Counter[str] = Counter()
+MAX_IN_FLIGHT = {"name": 1, "addr": 4}
+MAX_WAITING = 64  # logins queued for the hasher beyond this are shed at once
+# The logins' own store work runs on a thread of its own too, off the request pool.
+_LOGINS = anyio.CapacityLimiter(1)
+# Blocks this process has seen start, by key: checked before the store is asked, so a
+# blocked guesser is answered from memory. The store stays the truth across processes.
+_BLOCKED: dict[str, float] = {}
+
+
+def _known_blocks(keys: list[str]) -> int:
+    now = time.monotonic()
+    until = max((_BLOCKED.get(k, 0.0) for k in keys), default=0.0)
+    return math.ceil(until - now) if until > now else 0
+
+
+def _refuse_if_blocked(wait: int) -> None:
+    if wait:
+        raise TooManyAttempts(f"too many failed logins; try again in {wait} s", wait)
+
+
+@contextmanager
+def _one_at_a_time(keys: list[str], throttled: bool) -> Iterator[None]:
+    """Refuse (429) a login whose name or address already has one being checked.
+
+    Runs on the event loop only, so the count needs no lock.
+    """
+    if throttled:
+        if any(_IN_FLIGHT[k] >= MAX_IN_FLIGHT[k.split(":", 1)[0]] for k in keys):
+            raise TooManyAttempts("a login for this name or address is being checked", 1)
+        if _HASHING.statistics().tasks_waiting >= MAX_WAITING:
+            raise TooManyAttempts("too many logins at once; try again", 1)
+    _IN_FLIGHT.update(keys)
+    try:
+        yield
+    finally:
+        _IN_FLIGHT.subtract(keys)
+        for k in keys:
+            if _IN_FLIGHT[k] <= 0:
+                del _IN_FLIGHT[k]
 
 
 class Login(BaseModel):
@@ -59,14 +107,25 @@ async def login(body: Login, request: Request, response: Response) -> LoginPubli
     settings = get_settings()
     sessions = request.app.state.sessions
     keys = throttle.keys(body.name, request.client.host if request.client else None)
-    wait, stored = await in_unit(sessions, _before, keys, body.name, settings.login_throttle)
-    if wait:
-        raise TooManyAttempts(f"too many failed logins; try again in {wait} s", wait)
-    ok = await anyio.to_thread.run_sync(verify_password, stored, body.password, limiter=_HASHING)
+    if settings.login_throttle:
+        _refuse_if_blocked(_known_blocks(keys))  # on the event loop: a guesser costs no thread
+    wait, stored = await in_unit(
+        sessions, _before, keys, body.name, settings.login_throttle, limiter=_LOGINS
+    )
+    _refuse_if_blocked(wait)
+    with _one_at_a_time(keys, settings.login_throttle):  # until the failure is counted
+        ok = await anyio.to_thread.run_sync(
+            verify_password, stored, body.password, limiter=_HASHING
+        )
+        if not ok:
+            await in_unit(
+                sessions, _failed, keys, body.name, settings.login_throttle, limiter=_LOGINS
+            )
     if not ok:
-        await in_unit(sessions, _failed, keys, body.name, settings.login_throttle)
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong name or password")
-    user, token = await in_unit(sessions, _succeeded, keys, body.name, body.password)
+    user, token = await in_unit(
+        sessions, _succeeded, keys, body.name, body.password, limiter=_LOGINS
+    )
     if user is None:  # disabled between the two steps
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong name or password")
     response.set_cookie(
@@ -87,10 +146,18 @@ def _before(session: Session, keys: list[str], name: str, throttled: bool):
 
 def _failed(session: Session, keys: list[str], name: str, throttled: bool) -> None:
     failures = throttle.fail(session, keys) if throttled else []
-    if not throttled or any(f.audit for f in failures):
-        detail = {f.key.split(":", 1)[0]: f.failures for f in failures}
-        blocked = max((f.blocked_for for f in failures), default=0)
-        record(session, name, "auth.login_failed", "user", name, failures=detail, blocked_s=blocked)
+    now = time.monotonic()
+    for f in failures:
+        if f.blocked_for:
+            _BLOCKED[f.key] = now + f.blocked_for
+    if len(_BLOCKED) > 100_000:  # forget expired blocks now and then
+        for key in [k for k, until in _BLOCKED.items() if until < now]:
+            del _BLOCKED[key]
+    # Every failure that gets through is audited; the throttle keeps them few (a 429 is
+    # answered before any password is checked and leaves no row).
+    detail = {f.key.split(":", 1)[0]: f.failures for f in failures}
+    blocked = max((f.blocked_for for f in failures), default=0)
+    record(session, name, "auth.login_failed", "user", name, failures=detail, blocked_s=blocked)
 
 
 def _succeeded(session: Session, keys: list[str], name: str, password: str):

@@ -11,8 +11,9 @@ import inspect
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any, TypeVar
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, HTTPException, Request, status
-from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -111,14 +112,22 @@ class StoreRoute(APIRoute):
         super().__init__(path, endpoint, **kwargs)
 
 
-async def in_unit(factory: sessionmaker[Session], work: Callable[..., T], *args: Any) -> T:
-    """``work(session, *args)`` as one unit of work on a worker thread, for async endpoints."""
+async def in_unit(
+    factory: sessionmaker[Session],
+    work: Callable[..., T],
+    *args: Any,
+    limiter: anyio.CapacityLimiter | None = None,
+) -> T:
+    """``work(session, *args)`` as one unit of work on a worker thread, for async endpoints.
+
+    ``limiter``: the thread pool to run on (default: the request pool).
+    """
 
     def run() -> T:
         session = factory()
         return _unit([session], lambda: work(session, *args))
 
-    return await run_in_threadpool(run)
+    return await anyio.to_thread.run_sync(run, limiter=limiter)
 
 
 def request_token(request: Request) -> str | None:

@@ -11,8 +11,9 @@ The counters live in the store (``login_throttle``), so they hold across API pro
 and restarts. The failure count is one atomic ``INSERT ... ON CONFLICT DO UPDATE``, so
 concurrent guesses cannot lose counts.
 
-The audit log gets a row for the first failures of a key and for each block that starts,
-not one per guess: at most ``free + log2(MAX_DELAY / BASE_DELAY) + 1`` rows a window.
+Only failures that get through are audited, and the back-off keeps them few: a name
+fails at most ``free`` times plus once per block in a window (about ``free + 10``),
+however fast it is guessed; the refused attempts leave no row.
 """
 
 from __future__ import annotations
@@ -42,11 +43,6 @@ class Failure:
     key: str
     failures: int
     blocked_for: float  # seconds; 0 while under the free failures
-
-    @property
-    def audit(self) -> bool:
-        """Whether this failure is worth an audit row (the first few, and each new block)."""
-        return self.blocked_for > 0 or self.failures <= FREE[self.key.split(":", 1)[0]]
 
 
 def keys(name: str, address: str | None) -> list[str]:
