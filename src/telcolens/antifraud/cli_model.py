@@ -10,6 +10,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
+from telcolens import csvsafe
 from telcolens.antifraud._cv import METRICS, cross_validate
 from telcolens.antifraud._tabular import (
     FraudDataError,
@@ -91,7 +92,7 @@ def score(
     except FraudDataError as exc:
         raise fail(str(exc)) from None
     out.parent.mkdir(parents=True, exist_ok=True)
-    scores.to_csv(out, index=False)
+    csvsafe.write_frame(scores, out)
     console.print(
         f"Scored {len(scores):,} subscribers, flagged {int(scores.flagged.sum()):,}; "
         f"wrote [bold]{out}[/]"

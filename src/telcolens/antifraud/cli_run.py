@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from telcolens import csvsafe
 from telcolens import engine as engines
 from telcolens.antifraud import lists
 from telcolens.antifraud.features import FEATURES, REQUIRED_TABLES, fraud_features
@@ -150,8 +151,8 @@ def _store_lists(store, out: Path, whitelist: Path | None, reinstatements: Path 
         raise fail(str(exc)) from None
     folder = out / "lists"
     folder.mkdir(parents=True, exist_ok=True)
-    wl.to_csv(folder / "whitelist.csv", index=False)
-    rs.to_csv(folder / "reinstatements.csv", index=False)
+    csvsafe.write_frame(wl, folder / "whitelist.csv")
+    csvsafe.write_frame(rs, folder / "reinstatements.csv")
     return folder / "whitelist.csv", folder / "reinstatements.csv"
 
 

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from ibis.backends import BaseBackend
 
+from telcolens import csvsafe
 from telcolens import engine as engines
 from telcolens.antifraud import brokers, victims
 from telcolens.antifraud.cases import activity, write_cases
@@ -149,16 +150,16 @@ def run_day(
     ).to_pandas()
     warnings = victims.warning_list(contact_rows)
 
-    fraud_list.to_csv(out / "fraud_list.csv", index=False)
-    card_brokers.to_csv(out / "card_brokers.csv", index=False)
-    warnings.to_csv(out / "victim_warnings.csv", index=False)
-    suppressed[[ID, "why", "score", "flagged_by", "reasons"]].to_csv(
-        out / "suppressed.csv", index=False
+    csvsafe.write_frame(fraud_list, out / "fraud_list.csv")
+    csvsafe.write_frame(card_brokers, out / "card_brokers.csv")
+    csvsafe.write_frame(warnings, out / "victim_warnings.csv")
+    csvsafe.write_frame(
+        suppressed[[ID, "why", "score", "flagged_by", "reasons"]], out / "suppressed.csv"
     )
     step(STEPS[4])
     write_cases(con, t, out / "cases", fraud_list, feats, sims, contact_rows, as_of)
     where = con.to_pyarrow(activity(t["voice"], t["cells"], flagged_ids)).to_pandas()
-    where.sort_values(["subscriber_id", "cell_id"]).to_csv(out / "activity.csv", index=False)
+    csvsafe.write_frame(where.sort_values(["subscriber_id", "cell_id"]), out / "activity.csv")
     summary = {
         "as_of": as_of.isoformat(),
         "engine": engine,

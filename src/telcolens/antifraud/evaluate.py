@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from telcolens import csvsafe
 from telcolens import engine as engines
 from telcolens.antifraud.features import REQUIRED_TABLES, fraud_features
 from telcolens.dataset import TRUTH_DIR
@@ -78,7 +79,7 @@ def registry_whitelist(data_dir: Path, path: Path) -> Path:
         }
     )
     path.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(path, index=False)
+    csvsafe.write_frame(out, path)
     return path
 
 
@@ -113,7 +114,7 @@ def evaluate_run(data_dir: Path, run_dir: Path, whitelist: Path | None = None) -
     """Compare a run's lists in ``run_dir`` with the province's truth."""
     truth = Path(data_dir) / TRUTH_DIR
     ev = Evaluation()
-    listed = pd.read_csv(run_dir / "fraud_list.csv", dtype={ID: "int64"})
+    listed = csvsafe.read_frame(run_dir / "fraud_list.csv", dtype={ID: "int64"})
     fraud = set(pd.read_parquet(truth / "fraud_numbers.parquet")[ID].astype("int64"))
     ev.fraud = _prf(set(listed[ID]), fraud)
     personas = pd.read_parquet(truth / "subscribers.parquet").set_index(ID).persona
@@ -121,10 +122,11 @@ def evaluate_run(data_dir: Path, run_dir: Path, whitelist: Path | None = None) -
     ev.false_flags_by_persona = (
         personas.reindex(wrong[ID]).fillna("unknown").value_counts().astype(int).to_dict()
     )
-    ev.brokers = _brokers(truth, pd.read_csv(run_dir / "card_brokers.csv", dtype=str))
-    ev.victims = _victims(truth, pd.read_csv(run_dir / "victim_warnings.csv", dtype={ID: "int64"}))
+    ev.brokers = _brokers(truth, csvsafe.read_frame(run_dir / "card_brokers.csv", dtype=str))
+    warnings = csvsafe.read_frame(run_dir / "victim_warnings.csv", dtype={ID: "int64"})
+    ev.victims = _victims(truth, warnings)
     if whitelist is not None:
-        wl = set(pd.read_csv(whitelist, dtype={ID: "int64"})[ID])
+        wl = set(csvsafe.read_frame(whitelist, dtype={ID: "int64"})[ID])
         ev.whitelist = {"whitelisted": len(wl), "flagged": len(wl & set(listed[ID]))}
     return ev
 

@@ -15,12 +15,12 @@ A listed number is never put on the day's fraud list; the run writes it to
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 
 import pandas as pd
 
+from telcolens import csvsafe
 from telcolens.privacy import mask, normalise, pseudonymise
 
 CATEGORIES = ("courier", "delivery", "customer_service", "sales", "government", "other_business")
@@ -100,7 +100,7 @@ def reinstate(path: Path, subscriber_id: int, reason: str, analyst: str) -> None
 
 def _read(path: Path) -> pd.DataFrame:
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
+        return csvsafe.read_frame(path, dtype=str, keep_default_na=False)
     except FileNotFoundError:
         raise ListError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
@@ -128,7 +128,7 @@ def _append(path: Path, columns: tuple[str, ...], values: list[object]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     new = not path.exists() or path.stat().st_size == 0
     with path.open("a", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
+        w = csvsafe.writer(f)
         if new:
             w.writerow(columns)
         w.writerow(values)

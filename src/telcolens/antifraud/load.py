@@ -23,6 +23,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from telcolens import csvsafe
 from telcolens.antifraud.cases import plain
 from telcolens.antifraud.lists import REINSTATEMENT_COLUMNS, WHITELIST_COLUMNS
 from telcolens.antifraud.workflow import new_evidence, protected_numbers
@@ -325,7 +326,7 @@ def _replace_day(session: Session, model, as_of: dt.date, rows: list[dict[str, o
 
 def _read_csv(path: Path) -> pd.DataFrame:
     try:
-        return pd.read_csv(path)
+        return csvsafe.read_frame(path)
     except pd.errors.EmptyDataError:
         return pd.DataFrame()
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:

@@ -4,11 +4,14 @@ An export carries what the centre needs to act on a number: the pseudonym (the
 operator resolves it to the number on its own key-holding system; telcolens
 never holds raw numbers), first and last call seen, reasons, evidence counts,
 the case id, the analyst who confirmed it and when it was handed over.
+
+A handed-over case stays in the export for good, with its current ``status``: one that
+was reinstated afterwards (cleared) is marked ``withdrawn``, so the centre knows to
+withdraw its copy rather than finding the case silently gone.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -19,9 +22,10 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from telcolens import csvsafe
 from telcolens.api.deps import CurrentUser, SessionDep, allow
 from telcolens.store.audit import record
-from telcolens.store.models import FraudCase, PoliceExport
+from telcolens.store.models import AuditEntry, FraudCase, PoliceExport
 
 router = APIRouter(
     prefix="/api/antifraud/police", tags=["police"], dependencies=[allow("police_liaison")]
@@ -29,6 +33,9 @@ router = APIRouter(
 EXPORT_FIELDS = (
     "case_id",
     "number_pseudonym",
+    "status",
+    "withdrawn",
+    "withdrawn_at",
     "first_seen",
     "last_seen",
     "score",
@@ -45,13 +52,20 @@ EXPORT_FIELDS = (
 )
 
 
-def _export_row(c: FraudCase) -> dict[str, Any]:
+def _export_row(c: FraudCase, confirmed: tuple[str, dt.datetime] | None) -> dict[str, Any]:
     ev = c.evidence or {}
     measures = ev.get("evidence", {})
     reach = ev.get("subscribers_reached", {})
+    # Only a confirmed case can be handed over; any other status now means the
+    # confirmation the centre holds was taken back (reinstated, maybe since reopened).
+    withdrawn = c.status != "confirmed"
+    analyst, confirmed_at = confirmed or (c.analyst, c.decided_at)
     return {
         "case_id": c.id,
         "number_pseudonym": str(c.subscriber_id),
+        "status": c.status,
+        "withdrawn": withdrawn,
+        "withdrawn_at": c.decided_at if withdrawn else None,
         "first_seen": c.first_seen,
         "last_seen": c.last_seen,
         "score": round(c.score, 4),
@@ -61,8 +75,8 @@ def _export_row(c: FraudCase) -> dict[str, Any]:
         "subscribers_reached": reach.get("reached"),
         "subscribers_answered": reach.get("answered"),
         "victims_warned": reach.get("warned"),
-        "analyst": c.analyst,
-        "confirmed_at": c.decided_at,
+        "analyst": analyst,
+        "confirmed_at": confirmed_at,
         "handed_over_by": c.handed_over_by,
         "handed_over_at": c.handed_over_at,
     }
@@ -76,13 +90,36 @@ def _handed_over(session, since: dt.date | None):
     return list(session.scalars(q.order_by(FraudCase.handed_over_at.desc(), FraudCase.id)))
 
 
+def _rows(session, cases: list[FraudCase]) -> list[dict[str, Any]]:
+    """The export rows, each with who confirmed the case and when, as handed over.
+
+    A reinstatement overwrites the case's analyst and decision time, so they come from
+    the audit log: the last confirmation before the hand-over.
+    """
+    ids = [str(c.id) for c in cases]
+    confirmations: dict[str, list[AuditEntry]] = {}
+    for start in range(0, len(ids), 5000):
+        q = select(AuditEntry).where(
+            AuditEntry.object_type == "fraud_case",
+            AuditEntry.action == "case.confirm",
+            AuditEntry.object_id.in_(ids[start : start + 5000]),
+        )
+        for entry in session.scalars(q.order_by(AuditEntry.at, AuditEntry.id)):
+            confirmations.setdefault(entry.object_id, []).append(entry)
+    rows = []
+    for c in cases:
+        before = [e for e in confirmations.get(str(c.id), []) if e.at <= c.handed_over_at]
+        rows.append(_export_row(c, (before[-1].actor, before[-1].at) if before else None))
+    return rows
+
+
 @router.get("/cases")
 def handed_over_cases(
     session: SessionDep,
     since: Annotated[dt.date | None, Query(description="Handed over on or after (UTC).")] = None,
 ) -> list[dict[str, Any]]:
     """Cases handed to the police (the only cases this role sees)."""
-    return [_export_row(c) for c in _handed_over(session, since)]
+    return _rows(session, _handed_over(session, since))
 
 
 @router.get("/export")
@@ -94,7 +131,7 @@ def export(
 ) -> Response:
     """Download the handed-over cases as CSV or JSON; each export is recorded."""
     cases = _handed_over(session, since)
-    rows = [_export_row(c) for c in cases]
+    rows = _rows(session, cases)
     session.add(PoliceExport(created_by=user.name, format=format, case_ids=[c.id for c in cases]))
     record(session, user.name, "police.export", "police_export", format, cases=len(rows))
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -104,7 +141,7 @@ def export(
         body = json.dumps(jsonable_encoder(rows), ensure_ascii=False, indent=1)
         return Response(body, media_type="application/json", headers=headers)
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=EXPORT_FIELDS)
+    writer = csvsafe.dict_writer(buf, EXPORT_FIELDS)
     writer.writeheader()
     for r in rows:
         writer.writerow({k: _csv(v) for k, v in r.items()})
@@ -115,4 +152,6 @@ def export(
 
 
 def _csv(v: Any) -> Any:
+    if isinstance(v, bool):
+        return "true" if v else "false"
     return v.isoformat() if isinstance(v, dt.datetime) else v

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from telcolens import csvsafe
 from telcolens.console import console, fail, progress_bar
 from telcolens.faults._input import (
     ALARM_COLUMNS,
@@ -52,7 +53,7 @@ def causes(
             table, links, on_step=lambda done, total: bar.update(task, completed=done, total=total)
         )
     out.parent.mkdir(parents=True, exist_ok=True)
-    learner.edges_.to_csv(out, index=False)
+    csvsafe.write_frame(learner.edges_, out)
     console.print(
         f"Learned {len(learner.edges_)} cause -> effect edges among {learner.n_types_} alarm "
         f"types (kernel decay {learner.decay_:g}/s) in {time.perf_counter() - started:.1f} s; "

@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from telcolens import csvsafe
 from telcolens.cli_service import DatabaseOption, _os_user, engine_or_fail
 from telcolens.console import console, fail
 from telcolens.dataset import read_table
@@ -83,8 +84,8 @@ def correlate_dir(
         raise ValueError(f"{data}: needs both an alarms and a links table with rows")
     result = IncidentCorrelator(causes=causes).fit(links).correlate(alarms)
     out.mkdir(parents=True, exist_ok=True)
-    result.incidents.to_csv(out / INCIDENTS_FILE, index=False)
-    result.alarm_incidents.to_csv(out / MAPPING_FILE, index=False)
+    csvsafe.write_frame(result.incidents, out / INCIDENTS_FILE)
+    csvsafe.write_frame(result.alarm_incidents, out / MAPPING_FILE)
     return result, alarms, links
 
 
@@ -92,8 +93,8 @@ def evaluate(data: DataOption, out: OutOption) -> None:
     """Score the incidents in OUT against the faults planted in DATA/truth/."""
     try:
         faults, fault_alarms = read_fault_truth(data)
-        found = pd.read_csv(out / INCIDENTS_FILE)
-        mapping = pd.read_csv(out / MAPPING_FILE)
+        found = csvsafe.read_frame(out / INCIDENTS_FILE)
+        mapping = csvsafe.read_frame(out / MAPPING_FILE)
     except FileNotFoundError as exc:
         raise fail(str(exc)) from None
     scores = score_incidents(found, mapping, faults, fault_alarms)
@@ -126,7 +127,7 @@ def evaluate(data: DataOption, out: OutOption) -> None:
 
 def _read_causes(path: Path) -> frozenset[tuple[str, str]]:
     try:
-        edges = pd.read_csv(path)
+        edges = csvsafe.read_frame(path)
     except FileNotFoundError:
         raise fail(f"{path}: no such file") from None
     if not {"cause", "effect"} <= set(edges.columns):
