@@ -23,12 +23,15 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from telcolens import csvsafe
-from telcolens.api.deps import CurrentUser, SessionDep, allow
+from telcolens.api.deps import CurrentUser, SessionDep, StoreRoute, allow
 from telcolens.store.audit import record
 from telcolens.store.models import AuditEntry, FraudCase, PoliceExport
 
 router = APIRouter(
-    prefix="/api/antifraud/police", tags=["police"], dependencies=[allow("police_liaison")]
+    prefix="/api/antifraud/police",
+    tags=["police"],
+    dependencies=[allow("police_liaison")],
+    route_class=StoreRoute,
 )
 EXPORT_FIELDS = (
     "case_id",
