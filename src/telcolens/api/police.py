@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from telcolens import csvsafe
 from telcolens.api.deps import CurrentUser, SessionDep, StoreRoute, allow
+from telcolens.api.params import IsoDate
 from telcolens.store.audit import record
 from telcolens.store.models import AuditEntry, FraudCase, PoliceExport
 
@@ -119,7 +120,7 @@ def _rows(session, cases: list[FraudCase]) -> list[dict[str, Any]]:
 @router.get("/cases")
 def handed_over_cases(
     session: SessionDep,
-    since: Annotated[dt.date | None, Query(description="Handed over on or after (UTC).")] = None,
+    since: Annotated[IsoDate | None, Query(description="Handed over on or after (UTC).")] = None,
 ) -> list[dict[str, Any]]:
     """Cases handed to the police (the only cases this role sees)."""
     return _rows(session, _handed_over(session, since))
@@ -130,7 +131,7 @@ def export(
     session: SessionDep,
     user: CurrentUser,
     format: Literal["csv", "json"] = "csv",
-    since: Annotated[dt.date | None, Query(description="Handed over on or after (UTC).")] = None,
+    since: Annotated[IsoDate | None, Query(description="Handed over on or after (UTC).")] = None,
 ) -> Response:
     """Download the handed-over cases as CSV or JSON; each export is recorded."""
     cases = _handed_over(session, since)
