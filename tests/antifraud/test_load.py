@@ -273,3 +273,21 @@ def test_the_cli_load_losing_a_race_says_already_loaded(store, store_url, day_ru
     assert result.exit_code == 0, result.output
     assert "already loaded (same digest): nothing changed" in " ".join(result.output.split())
     assert _run_loads(store) == 1
+
+
+def test_a_load_waits_for_another_beyond_the_requests_lock_timeout(
+    store, store_url, day_run: Path, monkeypatch
+) -> None:
+    """Requests give up on a lock after TELCOLENS_DB_LOCK_TIMEOUT_S; a batch load waits on."""
+    from telcolens.settings import get_settings
+
+    monkeypatch.setenv("TELCOLENS_DB_LOCK_TIMEOUT_S", "0.1")
+    get_settings.cache_clear()
+    try:
+        other = make_engine(store_url)
+        report = _race(store, day_run, lambda: load_run_alone(other, day_run, actor="second"))
+        other.dispose()
+    finally:
+        get_settings.cache_clear()
+    assert not isinstance(report, Exception), report
+    assert report.already_loaded

@@ -28,6 +28,7 @@ from telcolens.antifraud.cases import plain
 from telcolens.antifraud.lists import REINSTATEMENT_COLUMNS, WHITELIST_COLUMNS
 from telcolens.antifraud.workflow import new_evidence, protected_numbers
 from telcolens.store.audit import record
+from telcolens.store.db import patient
 from telcolens.store.models import (
     CardBroker,
     CaseActivity,
@@ -122,7 +123,7 @@ def load_run_alone(engine: Engine, run_dir: Path, actor: str) -> LoadReport:
     they differ (load again to replace that run).
     """
     try:
-        with Session(engine) as session, session.begin():
+        with Session(engine) as session, session.begin(), patient(session):
             return load_run(session, run_dir, actor)
     except IntegrityError as exc:
         if not _day_taken(exc):

@@ -19,6 +19,7 @@ from telcolens.dataset import read_table
 from telcolens.faults.correlate import IncidentCorrelator, Incidents
 from telcolens.faults.evaluate_incidents import read_fault_truth, score_incidents
 from telcolens.faults.lifecycle import load_incidents, neighbourhoods
+from telcolens.store.db import patient
 
 INCIDENTS_FILE, MAPPING_FILE = "incidents.csv", "alarm_incidents.csv"
 
@@ -60,7 +61,7 @@ def incidents(
         f"{time.perf_counter() - started:.1f} s; wrote [bold]{out}[/]"
     )
     if store is not None:
-        with Session(store) as session, session.begin():
+        with Session(store) as session, session.begin(), patient(session):
             loaded = load_incidents(
                 session,
                 result.incidents,

@@ -60,9 +60,7 @@ def make_engine(url: str | None = None) -> Engine:
             f"-c lock_timeout={lock_ms} -c statement_timeout={statement_ms} "
             f"-c idle_in_transaction_session_timeout={statement_ms}"
         )
-        return create_engine(
-            parsed, pool_pre_ping=True, connect_args={"options": options}, **pool
-        )
+        return create_engine(parsed, pool_pre_ping=True, connect_args={"options": options}, **pool)
     return create_engine(parsed, pool_pre_ping=True, **pool)
 
 
@@ -189,3 +187,28 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session that commits when the block ends and rolls back if it raises."""
     with factory() as session, session.begin():
         yield session
+
+
+@contextmanager
+def patient(session: Session, seconds: float = 600.0) -> Iterator[Session]:
+    """Let the session's transaction wait up to ``seconds`` for locks and run unbounded.
+
+    For batch jobs (loading a day's run or incidents), which may wait for another load of
+    the same day and may run long; the API's requests keep the short timeouts.
+    """
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"SET LOCAL lock_timeout = {int(seconds * 1000)}"))
+        conn.execute(text("SET LOCAL statement_timeout = 0"))
+        conn.execute(text("SET LOCAL idle_in_transaction_session_timeout = 0"))
+        yield session
+        return
+    if conn.dialect.name != "sqlite":
+        yield session
+        return
+    conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+    try:
+        yield session
+    finally:  # the connection goes back to the pool: the API's timeout again
+        usual = int(get_settings().db_lock_timeout_s * 1000)
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {usual}")
