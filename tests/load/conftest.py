@@ -20,9 +20,11 @@ import pytest
 from sqlalchemy.orm import sessionmaker
 
 from telcolens.antifraud.load import load_run
+from telcolens.faults.lifecycle import load_incidents
 from telcolens.store.db import make_engine, upgrade
 from telcolens.store.models import ROLES
 from telcolens.store.users import create_user
+from tests.faults.test_lifecycle import _incidents
 
 PASSWORD = "a-long-load-password"
 
@@ -97,7 +99,7 @@ class Server:
 
 @pytest.fixture
 def loaded_store(store_url: str, day_run: Path) -> str:
-    """The store (each backend) migrated, with the province's run and one user per role.
+    """The store (each backend) migrated: the province's run, 3 incidents, one user per role.
 
     Two analysts, so that racing requests come from different people, as they would.
     """
@@ -108,6 +110,7 @@ def loaded_store(store_url: str, day_run: Path) -> str:
             create_user(session, role, role, PASSWORD, actor="test")
         create_user(session, "analyst2", "fraud_analyst", PASSWORD, actor="test")
         load_run(session, day_run, actor="test")
+        load_incidents(session, *_incidents(), "test")
     engine.dispose()
     return store_url
 

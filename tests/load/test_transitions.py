@@ -108,3 +108,23 @@ def test_one_user_is_disabled_once(server: Server) -> None:
             c.close()
     assert statuses(results) == [200] + [409] * (N - 1)
     assert audit_count(server.database_url, "user.disable", "police_liaison") == 1
+
+
+@pytest.mark.parametrize("action", ["acknowledge", "resolve"])
+def test_one_incident_changes_once(server: Server, action: str) -> None:
+    with closing(server.login("network_engineer")) as c:
+        incident = c.get("/api/faults/incidents", params={"status": "open"}).json()["items"][0]
+    clients = [server.login("network_engineer") for _ in range(N)]
+    body = {"resolution": "spliced the fibre"} if action == "resolve" else None
+    try:
+        results = race(
+            N,
+            lambda i: clients[i].post(
+                f"/api/faults/incidents/{incident['id']}/{action}", json=body
+            ),
+        )
+    finally:
+        for c in clients:
+            c.close()
+    assert statuses(results) == [200] + [409] * (N - 1)
+    assert audit_count(server.database_url, f"incident.{action}", incident["id"]) == 1
