@@ -7,10 +7,11 @@ import io
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.web.conftest import login
+from tests.web.conftest import PASSWORD, login
 
 pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[2]
@@ -83,6 +84,21 @@ def test_case_confirmed_handed_over_and_exported(page: Page, server: str) -> Non
     rows = list(csv.DictReader(io.StringIO(text)))
     assert case_id in [r["case_id"] for r in rows]
     assert next(r for r in rows if r["case_id"] == case_id)["analyst"] == "analyst"
+    row = page.locator(f"tr[data-case-id='{case_id}']")
+    expect(row.locator(".badge")).to_have_text("Confirmed")
+
+    # Reinstated after appeal: the row stays, and tells the liaison to withdraw it.
+    with httpx.Client(base_url=server) as api:
+        r = api.post("/api/auth/login", json={"name": "analyst", "password": PASSWORD})
+        headers = {"Authorization": f"Bearer {r.json()['token']}"}
+        r = api.post(
+            f"/api/antifraud/cases/{case_id}/reinstate",
+            json={"reason": "appeal upheld"},
+            headers=headers,
+        )
+        assert r.status_code == 200, r.text
+    page.reload()
+    expect(row.locator(".badge-withdrawn")).to_have_text("Withdrawn: tell the centre")
 
 
 def test_police_liaison_sees_only_the_police_view(page: Page, server: str) -> None:

@@ -240,6 +240,7 @@ const en = {
   "police.reached": "Reached",
   "police.answered": "Answered",
   "police.warned": "Warned",
+  "police.withdrawn": "Withdrawn: tell the centre",
 
   "admin.title": "Users and audit",
   "admin.users": "Users",
@@ -566,6 +567,7 @@ const zh = {
   "police.reached": "触达",
   "police.answered": "接听",
   "police.warned": "预警",
+  "police.withdrawn": "已撤回：请通知反诈中心",
 
   "admin.title": "用户与审计",
   "admin.users": "用户",

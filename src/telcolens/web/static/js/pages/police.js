@@ -4,7 +4,7 @@ import { api } from "../api.js";
 import { h, table } from "../dom.js";
 import { dateTime, num } from "../format.js";
 import { t } from "../i18n.js";
-import { pageHead } from "./shared.js";
+import { pageHead, statusBadge } from "./shared.js";
 
 export async function render(main, ctx) {
   const rows = await api("/api/antifraud/police/cases");
@@ -22,6 +22,15 @@ export async function render(main, ctx) {
       [
         { label: t("col.id"), value: (r) => `#${r.case_id}`, class: "case-id" },
         { label: t("col.number"), value: (r) => h("code", {}, r.number_pseudonym) },
+        {
+          label: t("col.status"),
+          // A handed-over case later cleared (reinstated) stays listed: the centre must
+          // withdraw its copy, so it says so.
+          value: (r) =>
+            r.withdrawn
+              ? h("span", { class: "badge badge-withdrawn", title: dateTime(r.withdrawn_at) }, t("police.withdrawn"))
+              : statusBadge(r.status),
+        },
         { label: t("col.first_seen"), value: (r) => dateTime(r.first_seen) },
         { label: t("col.last_seen"), value: (r) => dateTime(r.last_seen) },
         { label: t("col.score"), value: (r) => num(r.score, 2), class: "num" },
