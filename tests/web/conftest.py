@@ -7,6 +7,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -130,19 +131,28 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh browser context (no cookies, English) per test."""
+@contextmanager
+def open_page(browser: Browser, init_script: str | None = None, **options) -> Iterator[Page]:
+    """A page in a fresh context (no cookies, English); fails on any JavaScript error."""
     context = browser.new_context(
-        viewport={"width": 1440, "height": 900}, locale="en-US", accept_downloads=True
+        viewport={"width": 1440, "height": 900}, locale="en-US", **options
     )
     context.set_default_timeout(15_000)
+    if init_script:
+        context.add_init_script(init_script)
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     yield pg
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser context per test."""
+    with open_page(browser, accept_downloads=True) as pg:
+        yield pg
 
 
 def login(page: Page, base: str, name: str) -> None:

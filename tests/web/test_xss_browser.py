@@ -28,7 +28,7 @@ from telcolens.store.audit import record
 from telcolens.store.db import make_engine, upgrade
 from telcolens.store.models import FraudCase, Incident, VictimWarning, WhitelistEntry, utcnow
 from telcolens.store.users import create_user
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, open_page
 
 pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[2]
@@ -237,17 +237,8 @@ def console_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     """A context without the CSP: the console's escaping is all that stands in the way."""
-    context = browser.new_context(
-        viewport={"width": 1440, "height": 900}, locale="en-US", bypass_csp=True
-    )
-    context.set_default_timeout(15_000)
-    context.add_init_script(WATCH)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield pg
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    with open_page(browser, WATCH, bypass_csp=True) as pg:
+        yield pg
 
 
 def assert_inert(page: Page) -> None:
