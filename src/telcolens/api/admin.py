@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, Field
@@ -21,14 +21,17 @@ router = APIRouter(
 UserName = Annotated[str, Path(min_length=1, max_length=64, description="Login name.")]
 
 
+Password = Annotated[str, Field(min_length=accounts.MIN_PASSWORD, max_length=256)]
+
+
 class UserCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=64)
-    role: str = Field(description=f"One of {', '.join(ROLES)}.")
-    password: str = Field(min_length=1, max_length=256)
+    name: str = Field(pattern=accounts.NAME_PATTERN, description="Letters, digits, '-' or '_'.")
+    role: Literal[ROLES]  # type: ignore[valid-type]
+    password: Password
 
 
 class NewPassword(BaseModel):
-    password: str = Field(min_length=1, max_length=256)
+    password: Password
 
 
 class UserPublic(BaseModel):
@@ -41,6 +44,20 @@ class UserPublic(BaseModel):
 
 class SessionsEnded(BaseModel):
     ended: int
+
+
+class AuditRow(BaseModel):
+    at: dt.datetime
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    detail: dict[str, Any]
+
+
+class AuditPage(BaseModel):
+    total: int
+    items: list[AuditRow]
 
 
 def _public(u: User, sessions: int = 0) -> UserPublic:
@@ -92,7 +109,7 @@ def end_sessions(name: UserName, session: SessionDep, user: CurrentUser) -> Sess
     return SessionsEnded(ended=accounts.end_sessions(session, name, actor=user.name))
 
 
-@router.get("/audit")
+@router.get("/audit", response_model=AuditPage)
 def audit(
     session: SessionDep,
     actor: str | None = None,

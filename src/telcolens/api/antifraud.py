@@ -19,8 +19,8 @@ from telcolens.antifraud import workflow
 from telcolens.antifraud.lists import CATEGORIES
 from telcolens.api.deps import CurrentUser, SessionDep, StoreRoute, allow, get_or_404
 from telcolens.api.params import Id, IsoDate, Page, PageSize, Pseudonym
-from telcolens.errors import BadInput, Conflict
-from telcolens.privacy import normalise, pseudonymise
+from telcolens.errors import Conflict
+from telcolens.privacy import pseudonymise
 from telcolens.store.audit import record
 from telcolens.store.db import is_duplicate
 from telcolens.store.models import (
@@ -99,13 +99,107 @@ class WhitelistCase(BaseModel):
     note: str = Field("", max_length=2000)
 
 
+class Summary(BaseModel):
+    as_of: dt.date | None = Field(description="The latest run's day.")
+    cases: dict[str, int] = Field(description="Cases by status.")
+    handed_over: int
+    # The latest run's figures; absent before the first run.
+    flagged_today: int | None = None
+    new_today: int | None = None
+    victim_warnings: int | None = None
+    card_brokers: dict[str, int] | None = Field(None, description="Brokers by kind.")
+
+
+class TrendDay(BaseModel):
+    day: dt.date
+    flagged: int
+    new_cases: int
+    victim_warnings: int
+
+
+class CityActivity(BaseModel):
+    city: str | None
+    numbers: int
+    calls: int
+
+
+class CellActivity(CityActivity):
+    cell_id: str
+    lat: float
+    lon: float | None
+
+
+class ActivityMap(BaseModel):
+    day: dt.date | None
+    cities: list[CityActivity]
+    cells: list[CellActivity]
+
+
+class WarningRow(BaseModel):
+    id: int
+    subscriber_id: str
+    fraud_number: str
+    points: int
+    reasons: str | None
+    age: float | None
+    longest_call_s: int | None
+    contacts: int | None
+    contacted_at: dt.datetime | None
+    contacted_by: str | None
+    outcome: str | None
+
+
+class WarningPage(BaseModel):
+    day: dt.date | None
+    total: int
+    page: int
+    page_size: int
+    items: list[WarningRow]
+
+
+class Contacted(BaseModel):
+    id: int
+    outcome: str
+    contacted_at: dt.datetime
+
+
+class BrokerRow(BaseModel):
+    kind: str
+    entity: str
+    score: float
+    sims: int | None = None
+    flagged_sims: int | None = None
+    reasons: str | None = None
+
+
+class BrokerList(BaseModel):
+    day: dt.date | None
+    items: list[BrokerRow]
+
+
+class WhitelistRow(BaseModel):
+    subscriber_id: str
+    category: str
+    note: str
+    added_by: str
+    added_at: dt.datetime
+
+
+class Whitelisted(BaseModel):
+    subscriber_id: str
+
+
 class WhitelistAdd(WhitelistCase):
     number: str = Field(
-        min_length=5, max_length=32, description="As dialled; stored pseudonymised."
+        min_length=5,
+        max_length=32,
+        # At least 5 digits once spaces, dashes, brackets and '+' are dropped (normalise).
+        pattern=r"^[ ()+-]*(?:[0-9][ ()+-]*){5,}$",
+        description="As dialled (digits, spaces, '+', '-', brackets); stored pseudonymised.",
     )
 
 
-@router.get("/summary", dependencies=[allow(*ANALYSTS)])
+@router.get("/summary", response_model=Summary, dependencies=[allow(*ANALYSTS)])
 def summary(session: SessionDep) -> dict[str, Any]:
     """The latest run's figures and the case queue by status."""
     run = session.scalar(select(Run).order_by(Run.as_of.desc()).limit(1))
@@ -140,7 +234,7 @@ def summary(session: SessionDep) -> dict[str, Any]:
     return out
 
 
-@router.get("/trend", dependencies=[allow(*ANALYSTS)])
+@router.get("/trend", response_model=list[TrendDay], dependencies=[allow(*ANALYSTS)])
 def trend(
     session: SessionDep, days: Annotated[int, Query(ge=1, le=366)] = 30
 ) -> list[dict[str, Any]]:
@@ -167,7 +261,7 @@ def trend(
     ]
 
 
-@router.get("/map", dependencies=[allow(*ANALYSTS)])
+@router.get("/map", response_model=ActivityMap, dependencies=[allow(*ANALYSTS)])
 def activity_map(
     session: SessionDep,
     day: IsoDate | None = None,
@@ -340,7 +434,9 @@ def hand_over_case(case_id: Id, session: SessionDep, user: CurrentUser) -> CaseD
     return _act(session, case_id, user, "hand_over")
 
 
-@router.get("/warnings", dependencies=[allow(*ANALYSTS, "service_agent")])
+@router.get(
+    "/warnings", response_model=WarningPage, dependencies=[allow(*ANALYSTS, "service_agent")]
+)
 def warnings(
     session: SessionDep,
     day: IsoDate | None = None,
@@ -388,7 +484,11 @@ class Contact(BaseModel):
     outcome: Literal["warned_by_call", "warned_by_sms", "unreachable", "already_lost_money"]
 
 
-@router.post("/warnings/{warning_id}/contacted", dependencies=[allow(*ANALYSTS, "service_agent")])
+@router.post(
+    "/warnings/{warning_id}/contacted",
+    response_model=Contacted,
+    dependencies=[allow(*ANALYSTS, "service_agent")],
+)
 def warning_contacted(
     warning_id: Id, body: Contact, session: SessionDep, user: CurrentUser
 ) -> dict[str, Any]:
@@ -404,7 +504,7 @@ def warning_contacted(
     return {"id": w.id, "outcome": w.outcome, "contacted_at": w.contacted_at}
 
 
-@router.get("/brokers", dependencies=[allow(*ANALYSTS)])
+@router.get("/brokers", response_model=BrokerList, dependencies=[allow(*ANALYSTS)])
 def card_brokers(
     session: SessionDep,
     day: IsoDate | None = None,
@@ -422,7 +522,7 @@ def card_brokers(
     }
 
 
-@router.get("/whitelist", dependencies=[allow(*ANALYSTS)])
+@router.get("/whitelist", response_model=list[WhitelistRow], dependencies=[allow(*ANALYSTS)])
 def get_whitelist(session: SessionDep) -> list[dict[str, Any]]:
     rows = session.scalars(select(WhitelistEntry).order_by(WhitelistEntry.added_at.desc()))
     return [
@@ -437,11 +537,11 @@ def get_whitelist(session: SessionDep) -> list[dict[str, Any]]:
     ]
 
 
-@router.post("/whitelist", status_code=201, dependencies=[allow(*ANALYSTS)])
+@router.post(
+    "/whitelist", status_code=201, response_model=Whitelisted, dependencies=[allow(*ANALYSTS)]
+)
 def add_whitelist(body: WhitelistAdd, session: SessionDep, user: CurrentUser) -> dict[str, str]:
     """Whitelist a number as dialled; only its pseudonym is kept."""
-    if len(normalise(body.number)) < 5:
-        raise BadInput("not a phone number")
     sid = pseudonymise(body.number)
     if session.get(WhitelistEntry, sid) is not None:
         raise Conflict("that number is already on the whitelist")

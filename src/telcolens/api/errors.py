@@ -13,6 +13,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from telcolens.errors import TelcolensError, TooManyAttempts, Unavailable
 
@@ -46,6 +48,7 @@ def install(app: FastAPI) -> None:
     """The exception handlers of the one error shape."""
     app.add_exception_handler(TelcolensError, _telcolens_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(405, _method_not_allowed)
 
 
 async def _telcolens_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -56,6 +59,30 @@ async def _telcolens_error(_request: Request, exc: Exception) -> JSONResponse:
     elif isinstance(exc, Unavailable):
         headers["Retry-After"] = "1"
     return JSONResponse({"detail": str(exc)}, status_code=exc.http_status, headers=headers)
+
+
+async def _method_not_allowed(request: Request, exc: Exception) -> JSONResponse:
+    """405 with ``Allow`` naming every method of the path.
+
+    The router names only the first route that matched the path, and a path has one
+    route per method here (``GET`` and ``POST /api/admin/users``): ask the router which
+    methods it would route.
+    """
+    assert isinstance(exc, StarletteHTTPException)
+    scope = request.scope
+    allowed = [
+        method
+        for method in METHODS
+        if any(
+            route.matches({**scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+    headers = {**(exc.headers or {}), "Allow": ", ".join(allowed)}
+    return JSONResponse({"detail": exc.detail}, status_code=405, headers=headers)
+
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -76,8 +103,9 @@ def document(schema: dict[str, Any]) -> dict[str, Any]:
     """``schema`` (the app's OpenAPI document) with every operation's error statuses.
 
     Each operation lists the errors it can give: 401/403 behind a login, 404 with an id
-    in its path, 409 for a change, 422 with parameters or a body, 503 always (a busy
-    store); 429 for the login. FastAPI's own 422 shape is replaced by the one above.
+    in its path, 409 for a change, 400 with a body (one that is not JSON), 422 with
+    parameters or a body, 503 always (a busy store); 429 for the login. FastAPI's own
+    422 shape is replaced by the one above.
     """
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components["ErrorBody"] = ErrorBody.model_json_schema(
@@ -119,8 +147,12 @@ def _statuses(path: str, method: str, op: dict[str, Any]) -> list[int]:
         out.append(409)
         if path == "/api/auth/login":
             out = [403, 429, 401, 503]
-    if op.get("parameters") or op.get("requestBody"):
+    if op.get("requestBody"):
+        out.append(400)  # a body that is not JSON (or not UTF-8) at all
+    if op.get("parameters") or (op.get("requestBody") and path not in RAW_BODY):
         out.append(422)
-    if path == "/api/faults/ves":
-        out.append(400)
     return sorted(set(out))
+
+
+# Operations that read their body themselves: a body not as documented is a 400.
+RAW_BODY = {"/api/faults/ves"}

@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
+from telcolens.api import _ves
 from telcolens.api.deps import CurrentUser, SessionDep, StoreRoute, allow, get_or_404
 from telcolens.api.params import Id, Page, PageSize
 from telcolens.faults import lifecycle
@@ -48,19 +49,53 @@ class IncidentRow(BaseModel):
         return cls(**{k: getattr(i, k) for k in cls.model_fields})
 
 
+class IncidentPage(BaseModel):
+    total: int
+    items: list[IncidentRow]
+
+
+class HistoryItem(BaseModel):
+    at: dt.datetime
+    actor: str
+    action: str
+
+
 class IncidentDetail(IncidentRow):
     alarms: list[str]
-    topology: dict[str, Any]
+    topology: dict[str, Any] = Field(description="The devices involved and their links.")
     resolution: str | None
-    history: list[dict[str, Any]]
+    history: list[HistoryItem]
+
+
+class MajorDay(BaseModel):
+    day: dt.date
+    major: int
+
+
+class FaultSummary(BaseModel):
+    days: int
+    incidents: int = Field(description="Opened in the last `days` days.")
+    open: int
+    major: int
+    mean_minutes_to_acknowledge: float | None
+    mttr_minutes: float | None = Field(description="Mean minutes to resolve.")
+    major_per_day: list[MajorDay]
+    open_now: int = Field(description="Not resolved, whenever opened.")
+
+
+class VesAccepted(BaseModel):
+    accepted: int = Field(description="Alarms in the request.")
+    written: int = Field(description="Alarms written to the alarm store by this flush.")
 
 
 class Resolution(BaseModel):
     resolution: str = Field(min_length=1, max_length=2000)
 
 
-@router.post("/ves", status_code=status.HTTP_202_ACCEPTED)
-async def ves_events(request: Request, user: CurrentUser) -> dict[str, int]:
+@router.post(
+    "/ves", status_code=status.HTTP_202_ACCEPTED, openapi_extra={"requestBody": _ves.request_body()}
+)
+async def ves_events(request: Request, user: CurrentUser) -> VesAccepted:
     """ONAP VES 7.x fault events (one ``event`` or an ``eventList``), stored as alarms.
 
     The alarms are on disk when this answers 202. A batch with one bad event is refused
@@ -74,6 +109,8 @@ async def ves_events(request: Request, user: CurrentUser) -> dict[str, int]:
         )
     body = await request.body()
     client = request.client.host if request.client else None
+    if (wrong := _ves.check(body)) is not None:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"not a VES fault event: {wrong}")
     try:
         alarms = parse_ves(body, address=client)
     except ParseError as exc:
@@ -86,10 +123,10 @@ async def ves_events(request: Request, user: CurrentUser) -> dict[str, int]:
             status.HTTP_503_SERVICE_UNAVAILABLE, "the alarms could not be written yet; retry"
         )
     log.info("VES: %d alarm(s) from %s (%s)", len(alarms), user.name, client)
-    return {"accepted": len(alarms), "written": written}
+    return VesAccepted(accepted=len(alarms), written=written)
 
 
-@router.get("/summary")
+@router.get("/summary", response_model=FaultSummary)
 def summary(session: SessionDep, days: Annotated[int, Query(ge=1, le=366)] = 30) -> dict[str, Any]:
     """Open incidents, major faults per day, mean time to acknowledge and to resolve."""
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
@@ -102,7 +139,7 @@ def summary(session: SessionDep, days: Annotated[int, Query(ge=1, le=366)] = 30)
     }
 
 
-@router.get("/incidents")
+@router.get("/incidents", response_model=IncidentPage)
 def incidents(
     session: SessionDep,
     status_: Annotated[
@@ -143,7 +180,7 @@ def _detail(session, i: Incident) -> IncidentDetail:
         alarms=i.alarms,
         topology=i.topology,
         resolution=i.resolution,
-        history=[{"at": h.at, "actor": h.actor, "action": h.action} for h in history],
+        history=[HistoryItem(at=h.at, actor=h.actor, action=h.action) for h in history],
     )
 
 

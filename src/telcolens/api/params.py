@@ -1,6 +1,7 @@
 """Path and query parameter types shared by the routers, bounded to what the store holds.
 
-An id or page beyond a 64-bit integer is a 422, never an overflow in the database; a
+An id beyond the store's 32-bit keys or a pseudonym beyond a 64-bit integer is a 422,
+never an overflow in the database (PostgreSQL's ``integer`` stops at 2**31 - 1); a
 date is ``YYYY-MM-DD`` only (pydantic alone would read ``day=0`` as 1970-01-01).
 """
 
@@ -13,6 +14,7 @@ from typing import Annotated
 from fastapi import Path, Query
 from pydantic import BeforeValidator
 
+INT32_MAX = 2**31 - 1  # the store's ids are INTEGER columns
 INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
 MAX_PAGE = 1_000_000
@@ -28,7 +30,7 @@ def _iso_date(value: object) -> object:
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
-Id = Annotated[int, Path(ge=1, le=INT64_MAX, description="The object's id.")]
+Id = Annotated[int, Path(ge=1, le=INT32_MAX, description="The object's id.")]
 Page = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1.")]
 PageSize = Annotated[int, Query(ge=1, le=500, description="Rows per page.")]
 Pseudonym = Annotated[

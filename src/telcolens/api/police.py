@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from telcolens import csvsafe
@@ -54,6 +55,42 @@ EXPORT_FIELDS = (
     "handed_over_by",
     "handed_over_at",
 )
+
+
+class ExportRow(BaseModel):
+    """One handed-over case as the centre gets it (the fields of ``EXPORT_FIELDS``)."""
+
+    case_id: int
+    number_pseudonym: str
+    status: str
+    withdrawn: bool
+    withdrawn_at: dt.datetime | None
+    first_seen: dt.datetime | None
+    last_seen: dt.datetime | None
+    score: float
+    reasons: str
+    calls_out: int | float | None
+    distinct_callees: int | float | None
+    subscribers_reached: int | None
+    subscribers_answered: int | None
+    victims_warned: int | None
+    analyst: str | None
+    confirmed_at: dt.datetime | None
+    handed_over_by: str | None
+    handed_over_at: dt.datetime | None
+
+
+EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The export: CSV (UTF-8 with a byte-order mark) or JSON.",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/json": {
+                "schema": {"type": "array", "items": {"$ref": "#/components/schemas/ExportRow"}}
+            },
+        },
+    }
+}
 
 
 def _export_row(c: FraudCase, confirmed: tuple[str, dt.datetime] | None) -> dict[str, Any]:
@@ -121,12 +158,12 @@ def _rows(session, cases: list[FraudCase]) -> list[dict[str, Any]]:
 def handed_over_cases(
     session: SessionDep,
     since: Annotated[IsoDate | None, Query(description="Handed over on or after (UTC).")] = None,
-) -> list[dict[str, Any]]:
+) -> list[ExportRow]:
     """Cases handed to the police (the only cases this role sees)."""
     return _rows(session, _handed_over(session, since))
 
 
-@router.get("/export")
+@router.get("/export", responses=EXPORT_RESPONSES)
 def export(
     session: SessionDep,
     user: CurrentUser,

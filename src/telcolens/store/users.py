@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 
 from argon2 import PasswordHasher
@@ -21,6 +22,8 @@ from telcolens.store.audit import record
 from telcolens.store.models import ROLES, AuthSession, User, utcnow
 
 MIN_PASSWORD = 10
+# ASCII, so that the API can document the rule as a pattern every client reads alike.
+NAME_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 _hasher = PasswordHasher()
 # Verified against when a name is unknown, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("telcolens-no-such-user")
@@ -33,8 +36,8 @@ class UserError(BadInput):
 def create_user(session: Session, name: str, role: str, password: str, *, actor: str) -> User:
     """Add a user; ``actor`` is who did it (for the audit log)."""
     name = name.strip()
-    if not name or len(name) > 64 or not name.replace("_", "").replace("-", "").isalnum():
-        raise UserError(f"user name {name!r}: use 1-64 letters, digits, '-' or '_'")
+    if not re.fullmatch(NAME_PATTERN, name):
+        raise UserError(f"user name {name!r}: use 1-64 letters, digits, '-' or '_' (ASCII)")
     if role not in ROLES:
         raise UserError(f"role {role!r} is not one of {', '.join(ROLES)}")
     if len(password) < MIN_PASSWORD:

@@ -18,7 +18,7 @@ VES_SEVERITY = {
 }
 _CLEAR = "NORMAL"
 # Epoch microseconds from 2000 to 2200: anything else is a unit mistake (ms, s) or junk.
-_EPOCH_US_RANGE = (946_684_800_000_000, 7_258_118_400_000_000)
+EPOCH_US_RANGE = (946_684_800_000_000, 7_258_118_400_000_000)
 _NON_WORD = re.compile(r"[^0-9A-Za-z]+")
 
 
@@ -115,6 +115,6 @@ def _epoch(header: Mapping[str, Any], key: str, where: str) -> int:
     # bool is an int in Python; JSON true is not a time.
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ParseError(f"{where}: {key} missing or not a number")
-    if not _EPOCH_US_RANGE[0] <= value <= _EPOCH_US_RANGE[1]:
+    if not EPOCH_US_RANGE[0] <= value <= EPOCH_US_RANGE[1]:
         raise ParseError(f"{where}: {key} {value!r} is not microseconds since 1970 (2000-2200)")
     return int(value)
