@@ -56,3 +56,16 @@ def test_log_records_are_masked(caplog):
         logger.info("suspicious caller %s", "13812345678")
     assert "13812345678" not in caplog.text
     assert "138******78" in caplog.text
+
+
+def test_log_tracebacks_are_masked(caplog):
+    logger = logging.getLogger("telcolens.test.masking")
+    install_log_masking(logger)
+    with caplog.at_level(logging.INFO, logger=logger.name):
+        try:
+            int("caller 13812345678")
+        except ValueError:
+            logger.exception("parsing failed")
+    assert "Traceback" in caplog.text and "ValueError" in caplog.text
+    assert "13812345678" not in caplog.text
+    assert "138******78" in caplog.text

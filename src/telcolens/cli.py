@@ -15,7 +15,8 @@ from rich.table import Table as RichTable
 from telcolens import __version__, cli_service
 from telcolens.capabilities import DemoContext, capabilities
 from telcolens.cli_options import EngineOption
-from telcolens.console import Group, console, err_console, fail
+from telcolens.console import Group, console, err_console
+from telcolens.errors import BadInput
 from telcolens.privacy import install_log_masking
 
 if TYPE_CHECKING:
@@ -68,16 +69,15 @@ def main(
 
 
 def _check_settings() -> None:
-    """Read the ``TELCOLENS_*`` settings before any command runs; name each invalid one."""
-    from rich.markup import escape
+    """Read the ``TELCOLENS_*`` settings before any command runs; name each invalid one.
 
-    from telcolens.settings import SettingsError, get_settings
+    An invalid one raises :class:`~telcolens.settings.SettingsError`, which the command
+    group prints like every other :class:`~telcolens.errors.TelcolensError`.
+    """
+    from telcolens.settings import get_settings
 
     get_settings.cache_clear()  # the environment as this command starts
-    try:
-        get_settings()
-    except SettingsError as exc:
-        raise fail(escape(str(exc))) from None
+    get_settings()
 
 
 @app.command()
@@ -93,12 +93,9 @@ def generate(
     """Generate a synthetic Shandong-like province with planted behaviours and ground truth."""
     from telcolens.simulate import generate_province
 
-    try:
-        summary = generate_province(
-            out, subscribers=subscribers, days=days, seed=seed, overwrite=overwrite
-        )
-    except ValueError as exc:
-        raise fail(str(exc)) from None
+    summary = generate_province(
+        out, subscribers=subscribers, days=days, seed=seed, overwrite=overwrite
+    )
     _print_generation(summary)
 
 
@@ -130,7 +127,7 @@ def ingest(
     dry_run: Annotated[bool, typer.Option(help="Validate only; write nothing.")] = False,
 ) -> None:
     """Validate CSV/Parquet files, pseudonymise identifiers and add them to a table."""
-    from telcolens.ingest import IngestError, ingest_files, validate_files
+    from telcolens.ingest import ingest_files, validate_files
 
     try:
         if dry_run:
@@ -139,8 +136,8 @@ def ingest(
                 console.print(f"{path}: {rows:,} rows valid")
             return
         report = ingest_files(data, table, files)
-    except (IngestError, ValueError, FileNotFoundError) as exc:
-        raise fail(f"{exc}\nNothing was written.") from None
+    except BadInput as exc:  # IngestError, an unknown table: say that nothing changed
+        raise BadInput(f"{exc}\nNothing was written.") from None
     for item in report.files:
         console.print(f"{item.path}: {item.rows:,} rows, {item.status}")
 
@@ -244,7 +241,7 @@ def _claim_demo_dir(out: Path) -> None:
     """Make ``out`` the demo's own folder; refuse to clear a folder the demo did not make."""
     marker = out / DEMO_MARKER
     if out.exists() and any(out.iterdir()) and not marker.exists():
-        raise fail(f"{out} exists and was not made by `telcolens demo`; choose another --out")
+        raise BadInput(f"{out} exists and was not made by `telcolens demo`; choose another --out")
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)

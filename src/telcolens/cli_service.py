@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from telcolens.console import console, err_console, fail
+from telcolens.console import Group, console, err_console
+from telcolens.errors import BadInput
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
 DatabaseOption = Annotated[
@@ -25,21 +27,41 @@ DatabaseOption = Annotated[
     ),
 ]
 
-db_app = typer.Typer(name="db", help="The operational store: migrations.", no_args_is_help=True)
-users_app = typer.Typer(name="users", help="Console and API users.", no_args_is_help=True)
+# cls=Group: a TelcolensError -> one line and its exit code, wherever the group is mounted.
+db_app = typer.Typer(
+    name="db", help="The operational store: migrations.", no_args_is_help=True, cls=Group
+)
+users_app = typer.Typer(
+    name="users", help="Console and API users.", no_args_is_help=True, cls=Group
+)
 
 
 def engine_or_fail(url: str | None, *, migrate: bool = True):
-    """An engine on the store, migrated up to date (or checked, without ``migrate``)."""
-    from telcolens.store.db import StoreError, check_current, make_engine, upgrade
+    """An engine on the store, migrated up to date (or checked, without ``migrate``).
+
+    A bad URL, a store that is behind, or one the driver cannot reach (server down, bad
+    credentials, a file that cannot be opened) is a :class:`~telcolens.store.db.StoreError`.
+    """
+    from telcolens.store.db import check_current, make_engine, upgrade
+
+    engine = _reached(make_engine(url))  # a bad URL or a missing driver: StoreError too
+    upgrade(engine) if migrate else check_current(engine)
+    return engine
+
+
+def _reached(engine: Engine) -> Engine:
+    """``engine`` once a connection opened; the driver's refusal (server down, bad
+    credentials, a file that cannot be opened) as a StoreError. Only the connecting:
+    a migration's own driver error is a bug and keeps its traceback."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    from telcolens.store.db import StoreError
 
     try:
-        engine = make_engine(url)
-        upgrade(engine) if migrate else check_current(engine)
-    except StoreError as exc:
-        raise fail(str(exc)) from None
-    except Exception as exc:  # driver errors: unreachable server, bad credentials...
-        raise fail(f"cannot use the store: {type(exc).__name__}: {exc}".splitlines()[0]) from None
+        engine.connect().close()
+    except (OperationalError, InterfaceError) as exc:
+        first_line = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        raise StoreError(f"cannot use the store: {first_line}") from None
     return engine
 
 
@@ -60,7 +82,7 @@ def db_current(database_url: DatabaseOption = None) -> None:
     """Show the store's migration revision and the latest the code knows."""
     from telcolens.store.db import current_revision, head_revision, make_engine
 
-    engine = make_engine(database_url)
+    engine = _reached(make_engine(database_url))
     have, want = current_revision(engine), head_revision()
     console.print(f"store: {have or 'empty'}; code: {want}")
     if have != want:
@@ -90,7 +112,7 @@ def _password(env: str | None) -> str:
     if env:
         password = os.environ.get(env)
         if not password:
-            raise fail(f"environment variable {env} is empty or unset")
+            raise BadInput(f"environment variable {env} is empty or unset")
         return password
     return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
 

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -48,20 +49,19 @@ def status(message: str) -> Iterator[None]:
         yield
 
 
-def fail(message: str) -> typer.Exit:
-    """Print ``message`` as an error on stderr; the caller raises the returned exit (code 2)."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(code=2)
-
-
 class Group(TyperGroup):
     """The CLI's command group: a :class:`~telcolens.errors.TelcolensError` from any
     command is printed as one line on stderr and exits with its code; anything else is a
-    bug and keeps its traceback."""
+    bug and keeps its traceback (exit 1).
+
+    The one place the CLI turns errors into messages: commands raise the error that
+    means what went wrong (:mod:`telcolens.errors`) and catch nothing to print it.
+    """
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except TelcolensError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            # The message is text, not markup: "[calls]" in it stays as it is.
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
             raise typer.Exit(code=exc.exit_code) from None

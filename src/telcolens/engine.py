@@ -19,6 +19,7 @@ import ibis
 from ibis.backends import BaseBackend
 
 from telcolens.dataset import part_files, table_dir
+from telcolens.errors import BadInput, NotFound
 from telcolens.schema import TABLES
 from telcolens.settings import get_settings
 
@@ -27,6 +28,10 @@ ENGINES: tuple[Engine, ...] = ("duckdb", "spark")
 
 log = logging.getLogger(__name__)
 _LOG4J = Path(__file__).with_name("log4j2-spark.properties")
+
+
+class NoData(NotFound, FileNotFoundError):
+    """A data directory, or a table a pipeline needs, is not there."""
 
 
 def connect(engine: str | None = None) -> BaseBackend:
@@ -46,7 +51,7 @@ def connect(engine: str | None = None) -> BaseBackend:
         return con
     if engine == "spark":
         return ibis.pyspark.connect(_spark_session())
-    raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    raise BadInput(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
 
 
 def _spark_session():  # -> pyspark.sql.SparkSession, imported lazily: it is slow to import
@@ -81,14 +86,14 @@ def tables(
 
     A table with no files is returned empty, with its schema, so a pipeline can
     run on a province that lacks, say, SMS records; a table named in ``require``
-    must have files, or a ValueError says which are missing.
+    must have files, or :class:`NoData` says which are missing.
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
-        raise FileNotFoundError(f"data directory {data_dir} does not exist")
+        raise NoData(f"data directory {data_dir} does not exist")
     missing = [name for name in require if not part_files(data_dir, name)]
     if missing:
-        raise ValueError(
+        raise NoData(
             f"data directory {data_dir} has no {', '.join(missing)} table "
             f"(expected {data_dir / missing[0]}/*.parquet); add it with `telcolens ingest "
             f"--table {missing[0]}` or generate a province with `telcolens generate`"

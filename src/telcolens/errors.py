@@ -1,8 +1,13 @@
 """The errors telcolens raises on purpose, one root and a few meanings.
 
 Each meaning is translated once: to an HTTP status by the API's exception handler
-(``telcolens.api.app``) and to an exit code by the CLI. Anything else that escapes is
-a bug and shows as one (a 500, a traceback): code catches only the errors it raises.
+(``telcolens.api.errors``) and to an exit code by the CLI's command group
+(``telcolens.console.Group``). Anything else that escapes is a bug and shows as one
+(a 500, a traceback and exit 1): code catches only the errors it raises.
+
+Each module's own error (``IngestError``, ``FraudDataError``, ``StoreError``, ...)
+subclasses the meaning that fits it; ``tests/test_errors.py`` keeps the CLI and API
+free of ``except ValueError`` / ``except Exception`` around pipeline calls.
 """
 
 from __future__ import annotations
@@ -15,8 +20,13 @@ class TelcolensError(Exception):
     exit_code = 2
 
 
-class BadInput(TelcolensError):
-    """The input is malformed or out of range."""
+class BadInput(TelcolensError, ValueError):
+    """The input is malformed or out of range.
+
+    Also a :class:`ValueError`, so that callers written against the built-in keep
+    working; new code catches ``BadInput`` (or the module's own subclass), never
+    ``ValueError``, which would also catch the bugs of pandas, pyarrow or LightGBM.
+    """
 
     http_status = 422
 

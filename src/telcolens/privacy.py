@@ -121,11 +121,23 @@ def mask(text: str) -> str:
 
 
 class MaskingFilter(logging.Filter):
-    """A logging filter that masks number-like runs in every record it passes."""
+    """A logging filter that masks number-like runs in every record it passes.
+
+    The traceback of ``log.exception(...)`` too: an exception's message may quote the
+    input (a number in a CDR file) that the code failed on.
+    """
+
+    _formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         record.msg, record.args = mask(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask(record.stack_info)
         return True
 
 

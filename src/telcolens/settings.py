@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from telcolens.errors import BadInput
+
 # Public on purpose: it lets the demo and tests run with no set-up. Outside
 # development a deployment must set its own key, or pseudonyms could be reversed
 # by anyone who hashes candidate numbers with this one.
@@ -100,7 +102,7 @@ class Settings(BaseSettings):
         return self
 
 
-class SettingsError(ValueError):
+class SettingsError(BadInput):
     """Invalid ``TELCOLENS_*`` variables; the message names each and what it expects."""
 
 

@@ -8,8 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from telcolens.errors import BadInput
 
-class FraudDataError(ValueError):
+
+class FraudDataError(BadInput):
     """Input the fraud model cannot use; the message names the file (or argument) and column."""
 
 

@@ -12,15 +12,9 @@ from rich.table import Table
 
 from telcolens import csvsafe
 from telcolens.antifraud._cv import METRICS, cross_validate
-from telcolens.antifraud._tabular import (
-    FraudDataError,
-    read_graph,
-    read_table,
-    scoring_table,
-    training_table,
-)
+from telcolens.antifraud._tabular import read_graph, read_table, scoring_table, training_table
 from telcolens.antifraud.model import FraudModel
-from telcolens.console import console, fail, progress_bar, status
+from telcolens.console import console, progress_bar, status
 
 FeaturesOption = Annotated[
     Path, typer.Option(help="Per-subscriber features, .csv or .parquet.", dir_okay=False)
@@ -50,18 +44,15 @@ def train(
     ] = None,
 ) -> None:
     """Train the fraud model on labelled subscribers (and their graph) into MODEL."""
-    try:
-        with status(f"Training on {features}"):
-            X, y, ids = training_table(
-                read_table(features),
-                id_column=id_column,
-                label_column=label_column,
-                source=str(features),
-            )
-            fitted = FraudModel(min_precision=min_precision).fit(X, y, ids, _graph(graph))
-            fitted.save(model)
-    except FraudDataError as exc:
-        raise fail(str(exc)) from None
+    with status(f"Training on {features}"):
+        X, y, ids = training_table(
+            read_table(features),
+            id_column=id_column,
+            label_column=label_column,
+            source=str(features),
+        )
+        fitted = FraudModel(min_precision=min_precision).fit(X, y, ids, _graph(graph))
+        fitted.save(model)
     s = fitted.training_summary_
     console.print(
         f"Trained on {s['rows']:,} subscribers ({s['fraud']:,} fraud) into [bold]{model}[/]; "
@@ -78,19 +69,16 @@ def score(
     graph: GraphOption = None,
 ) -> None:
     """Score subscribers with a trained model: id, score, flagged, reasons."""
-    try:
-        with status(f"Scoring {features}"):
-            fitted = FraudModel.load(model)
-            X, ids = scoring_table(
-                read_table(features),
-                id_column=fitted.id_name_,
-                feature_names=fitted.feature_names_,
-                label_column=None,
-                source=str(features),
-            )
-            scores = fitted.score(X, ids, _graph(graph))
-    except FraudDataError as exc:
-        raise fail(str(exc)) from None
+    with status(f"Scoring {features}"):
+        fitted = FraudModel.load(model)
+        X, ids = scoring_table(
+            read_table(features),
+            id_column=fitted.id_name_,
+            feature_names=fitted.feature_names_,
+            label_column=None,
+            source=str(features),
+        )
+        scores = fitted.score(X, ids, _graph(graph))
     out.parent.mkdir(parents=True, exist_ok=True)
     csvsafe.write_frame(scores, out)
     console.print(
@@ -109,27 +97,24 @@ def cv(
 ) -> None:
     """Cross-validate the whole pipeline; per-fold and mean±sd F1, AUC, precision, recall."""
     started = time.perf_counter()
-    try:
-        X, y, ids = training_table(
-            read_table(features),
-            id_column=id_column,
-            label_column=label_column,
-            source=str(features),
+    X, y, ids = training_table(
+        read_table(features),
+        id_column=id_column,
+        label_column=label_column,
+        source=str(features),
+    )
+    edges = _graph(graph)
+    with progress_bar() as bar:
+        task = bar.add_task(f"{folds}-fold CV", total=folds)
+        results = cross_validate(
+            X,
+            y,
+            ids,
+            edges,
+            folds=folds,
+            seed=seed,
+            on_fold=lambda _: bar.advance(task),
         )
-        edges = _graph(graph)
-        with progress_bar() as bar:
-            task = bar.add_task(f"{folds}-fold CV", total=folds)
-            results = cross_validate(
-                X,
-                y,
-                ids,
-                edges,
-                folds=folds,
-                seed=seed,
-                on_fold=lambda _: bar.advance(task),
-            )
-    except FraudDataError as exc:
-        raise fail(str(exc)) from None
     console.print(_table(results, graph is not None))
     console.print(f"{len(y):,} subscribers, seed {seed}, {time.perf_counter() - started:.1f} s")
 

@@ -14,10 +14,10 @@ from telcolens import csvsafe
 from telcolens import engine as engines
 from telcolens.antifraud import lists
 from telcolens.antifraud.features import FEATURES, REQUIRED_TABLES, fraud_features
-from telcolens.antifraud.rules import DEFAULT_RULES, RuleError, load_rules
+from telcolens.antifraud.rules import DEFAULT_RULES, load_rules
 from telcolens.cli_options import EngineOption
 from telcolens.cli_service import DatabaseOption, _os_user, engine_or_fail
-from telcolens.console import console, fail, progress_bar, status
+from telcolens.console import Group, console, progress_bar, status
 
 DataOption = Annotated[
     Path,
@@ -45,7 +45,9 @@ def register(group: typer.Typer) -> None:
     group.command("rules")(rules_command)
     group.command("reinstate")(reinstate_command)
     group.command("load")(load_command)
-    whitelist = typer.Typer(help="Registered business numbers the fraud list never flags.")
+    whitelist = typer.Typer(
+        help="Registered business numbers the fraud list never flags.", cls=Group
+    )
     whitelist.command("add")(whitelist_add)
     whitelist.command("show")(whitelist_show)
     group.add_typer(whitelist, name="whitelist")
@@ -56,21 +58,21 @@ def features_command(
     out: Annotated[Path, typer.Option(help="Parquet file to write.", dir_okay=False)],
     engine: EngineOption = "duckdb",
     as_of: Annotated[
-        str | None,
-        typer.Option(help="As-of date (YYYY-MM-DD); default the day after the last call."),
+        dt.datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d"],
+            help="As-of date (YYYY-MM-DD); default the day after the last call.",
+        ),
     ] = None,
 ) -> None:
     """Per-subscriber anti-fraud features (calling, SMS, data, mobility, account, graph)."""
     from telcolens.antifraud.daily import data_end
 
     with status(f"Computing anti-fraud features of {data} on {engine}"):
-        try:
-            con = engines.connect(engine)
-            t = engines.tables(con, data, require=REQUIRED_TABLES)
-            day = _date(as_of) if as_of else data_end(con, t["voice"])
-            engines.write_parquet(con, fraud_features(t, day), out)
-        except (ValueError, FileNotFoundError) as exc:
-            raise fail(str(exc)) from None
+        con = engines.connect(engine)
+        t = engines.tables(con, data, require=REQUIRED_TABLES)
+        day = as_of.date() if as_of else data_end(con, t["voice"])
+        engines.write_parquet(con, fraud_features(t, day), out)
     console.print(f"Wrote {len(FEATURES)} features per subscriber (as of {day}) to [bold]{out}[/]")
 
 
@@ -105,19 +107,16 @@ def run_command(
         def on_step(name: str) -> None:
             bar.update(task, completed=STEPS.index(name), description=name)
 
-        try:
-            result = run_day(
-                data,
-                out,
-                engine=engine,
-                model_dir=model,
-                rules_path=rules,
-                whitelist=whitelist,
-                reinstatements=reinstatements,
-                progress=on_step,
-            )
-        except (ValueError, FileNotFoundError) as exc:
-            raise fail(str(exc)) from None
+        result = run_day(
+            data,
+            out,
+            engine=engine,
+            model_dir=model,
+            rules_path=rules,
+            whitelist=whitelist,
+            reinstatements=reinstatements,
+            progress=on_step,
+        )
         bar.update(task, completed=len(STEPS), description="anti-fraud run done")
     s = result.summary
     table = Table(title=f"Anti-fraud run as of {s['as_of']}", show_header=False)
@@ -144,11 +143,8 @@ def _store_lists(store, out: Path, whitelist: Path | None, reinstatements: Path 
 
     with Session(store) as session:
         wl, rs = export_lists(session)
-    try:
-        wl = lists.merge_whitelists(wl, lists.read_whitelist(whitelist))
-        rs = lists.merge_reinstatements(rs, lists.read_reinstatements(reinstatements))
-    except lists.ListError as exc:
-        raise fail(str(exc)) from None
+    wl = lists.merge_whitelists(wl, lists.read_whitelist(whitelist))
+    rs = lists.merge_reinstatements(rs, lists.read_reinstatements(reinstatements))
     folder = out / "lists"
     folder.mkdir(parents=True, exist_ok=True)
     csvsafe.write_frame(wl, folder / "whitelist.csv")
@@ -157,12 +153,9 @@ def _store_lists(store, out: Path, whitelist: Path | None, reinstatements: Path 
 
 
 def _load(store, run_dir: Path) -> None:
-    from telcolens.antifraud.load import LoadError, load_run_alone
+    from telcolens.antifraud.load import load_run_alone
 
-    try:
-        report = load_run_alone(store, run_dir, actor=_os_user())
-    except LoadError as exc:
-        raise fail(str(exc)) from None
+    report = load_run_alone(store, run_dir, actor=_os_user())
     if report.already_loaded:
         console.print(f"The run of {report.as_of} is already loaded (same digest): nothing changed")
         return
@@ -205,24 +198,21 @@ def evaluate_command(
         registry_whitelist,
     )
 
-    try:
-        manifest(data)
-        if model is None:
-            with status("Training on a history province (another seed, its confirmed cases)"):
-                model = history_model(data, out, engine=engine)
-        wl = registry_whitelist(data, out / "whitelist.csv")
-        with status(f"Running the day over {data}"):
-            run_day(data, out / "run", engine=engine, model_dir=model, whitelist=wl)
-        report = evaluate_run(data, out / "run", whitelist=wl).as_dict()
-        if watch:
-            from telcolens.antifraud.replay import replay
+    manifest(data)
+    if model is None:
+        with status("Training on a history province (another seed, its confirmed cases)"):
+            model = history_model(data, out, engine=engine)
+    wl = registry_whitelist(data, out / "whitelist.csv")
+    with status(f"Running the day over {data}"):
+        run_day(data, out / "run", engine=engine, model_dir=model, whitelist=wl)
+    report = evaluate_run(data, out / "run", whitelist=wl).as_dict()
+    if watch:
+        from telcolens.antifraud.replay import replay
 
-            with status("Replaying the last day through watch mode"):
-                report["watch"] = replay(
-                    data, out / "replay", model_dir=model, whitelist=wl, engine=engine
-                ).as_dict()
-    except (ValueError, FileNotFoundError) as exc:
-        raise fail(str(exc)) from None
+        with status("Replaying the last day through watch mode"):
+            report["watch"] = replay(
+                data, out / "replay", model_dir=model, whitelist=wl, engine=engine
+            ).as_dict()
     (out / "evaluation.json").write_text(json.dumps(report, indent=2) + "\n")
     _print_report(report)
     console.print(f"Report in [bold]{out / 'evaluation.json'}[/]")
@@ -262,10 +252,7 @@ def _print_report(report: dict) -> None:
 
 def rules_command(rules: RulesOption = None) -> None:
     """Check a rules file and show its rules."""
-    try:
-        loaded = load_rules(rules, features=list(FEATURES))
-    except RuleError as exc:
-        raise fail(str(exc)) from None
+    loaded = load_rules(rules, features=list(FEATURES))
     table = Table(title=f"Rules in {rules or DEFAULT_RULES}")
     for col in ("name", "target", "when", "description"):
         table.add_column(col)
@@ -282,19 +269,13 @@ def whitelist_add(
     by: Annotated[str, typer.Option(help="Analyst adding it.")] = "",
 ) -> None:
     """Add a registered business number to the whitelist."""
-    try:
-        sid = lists.add_to_whitelist(file, number, category, note, by)
-    except lists.ListError as exc:
-        raise fail(str(exc)) from None
+    sid = lists.add_to_whitelist(file, number, category, note, by)
     console.print(f"Whitelisted {sid} ({category}) in [bold]{file}[/]")
 
 
 def whitelist_show(file: Annotated[Path, typer.Option(help="Whitelist CSV.")]) -> None:
     """Show the whitelist (pseudonyms only)."""
-    try:
-        wl = lists.read_whitelist(file)
-    except lists.ListError as exc:
-        raise fail(str(exc)) from None
+    wl = lists.read_whitelist(file)
     table = Table(title=f"{len(wl)} whitelisted numbers")
     for col in lists.WHITELIST_COLUMNS:
         table.add_column(col)
@@ -310,15 +291,5 @@ def reinstate_command(
     analyst: Annotated[str, typer.Option(help="Analyst clearing it.")],
 ) -> None:
     """Record that an analyst cleared a flagged number; later runs leave it off the list."""
-    try:
-        lists.reinstate(file, subscriber_id, reason, analyst)
-    except lists.ListError as exc:
-        raise fail(str(exc)) from None
+    lists.reinstate(file, subscriber_id, reason, analyst)
     console.print(f"Reinstated {subscriber_id}; recorded in [bold]{file}[/]")
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise fail(f"--as-of {text!r} is not a date (YYYY-MM-DD)") from None

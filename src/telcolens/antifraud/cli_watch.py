@@ -19,9 +19,9 @@ from telcolens.antifraud.cli_run import (
     WhitelistOption,
 )
 from telcolens.antifraud.features import FEATURES
-from telcolens.antifraud.rules import DEFAULT_RULES, RuleError, load_rules
+from telcolens.antifraud.rules import DEFAULT_RULES, load_rules
 from telcolens.cli_options import EngineOption
-from telcolens.console import console, err_console, fail
+from telcolens.console import console, err_console
 from telcolens.privacy import install_log_masking
 
 
@@ -57,10 +57,7 @@ def watch_command(
     """
     from telcolens.antifraud.watch import Watcher
 
-    try:
-        load_rules(rules or DEFAULT_RULES, features=list(FEATURES))  # fail before watching
-    except (RuleError, FileNotFoundError) as exc:
-        raise fail(str(exc)) from None
+    load_rules(rules or DEFAULT_RULES, features=list(FEATURES))  # fail before watching
     if model is None:
         err_console.print("[yellow]No --model: flagging by rules only (lower recall).[/]")
     install_log_masking()

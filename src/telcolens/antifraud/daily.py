@@ -33,6 +33,7 @@ from telcolens.antifraud.cases import activity, write_cases
 from telcolens.antifraud.features import FEATURES, REQUIRED_TABLES, contacts, fraud_features
 from telcolens.antifraud.lists import read_reinstatements, read_whitelist
 from telcolens.antifraud.rules import DEFAULT_RULES, apply_rules, load_rules
+from telcolens.errors import BadInput
 
 ID = "subscriber_id"
 # The run's steps, in order, as reported to a progress callback.
@@ -71,7 +72,7 @@ def data_end(con: BaseBackend, voice: ir.Table) -> dt.date:
     """The day after the last voice record: the run's as-of date."""
     last = con.execute(voice.start_time.max())
     if last is None or pd.isna(last):
-        raise ValueError("the voice table has no records: nothing to score")
+        raise BadInput("the voice table has no records: nothing to score")
     return pd.Timestamp(last).date() + dt.timedelta(days=1)
 
 
@@ -184,7 +185,7 @@ def _score(con, t, feats: pd.DataFrame, model) -> pd.DataFrame:
     graph = con.to_pyarrow(call_graph(t)).to_pandas() if model.stage1_ is not None else None
     missing = [c for c in model.feature_names_ if c not in feats.columns]
     if missing:
-        raise ValueError(
+        raise BadInput(
             f"the model expects feature(s) {', '.join(missing)} that these features lack; "
             "train it on `telcolens antifraud features` output"
         )

@@ -23,6 +23,7 @@ from telcolens import csvsafe
 from telcolens import engine as engines
 from telcolens.antifraud.features import REQUIRED_TABLES, fraud_features
 from telcolens.dataset import TRUTH_DIR
+from telcolens.errors import BadInput
 from telcolens.simulate import generate_province
 
 ID = "subscriber_id"
@@ -57,7 +58,7 @@ class Evaluation:
 def manifest(data_dir: Path) -> dict[str, object]:
     path = Path(data_dir) / TRUTH_DIR / "manifest.json"
     if not path.exists():
-        raise ValueError(
+        raise BadInput(
             f"{data_dir} has no {TRUTH_DIR}/manifest.json: evaluation needs a province "
             "from `telcolens generate` (with its ground truth)"
         )

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from telcolens import csvsafe
+from telcolens.errors import BadInput
 from telcolens.privacy import mask, normalise, pseudonymise
 
 CATEGORIES = ("courier", "delivery", "customer_service", "sales", "government", "other_business")
@@ -28,7 +29,7 @@ WHITELIST_COLUMNS = ("subscriber_id", "category", "note", "added_by", "added_at"
 REINSTATEMENT_COLUMNS = ("subscriber_id", "reason", "analyst", "reinstated_at")
 
 
-class ListError(ValueError):
+class ListError(BadInput):
     """A whitelist or reinstatement file or entry that cannot be used."""
 
 

@@ -27,6 +27,7 @@ from telcolens import csvsafe
 from telcolens.antifraud.cases import plain
 from telcolens.antifraud.lists import REINSTATEMENT_COLUMNS, WHITELIST_COLUMNS
 from telcolens.antifraud.workflow import new_evidence, protected_numbers
+from telcolens.errors import BadInput, Conflict
 from telcolens.store.audit import record
 from telcolens.store.db import patient
 from telcolens.store.models import (
@@ -44,11 +45,11 @@ RECORD_TZ = ZoneInfo("Asia/Shanghai")
 RUN_FILES = ("summary.json", "fraud_list.csv", "victim_warnings.csv", "card_brokers.csv")
 
 
-class LoadError(ValueError):
+class LoadError(BadInput):
     """A run folder that cannot be loaded (missing or unreadable files)."""
 
 
-class LoadConflict(LoadError):
+class LoadConflict(Conflict, LoadError):
     """Another load of the same day, with other files, was committed while this one ran."""
 
 

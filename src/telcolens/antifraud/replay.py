@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 
 from telcolens.antifraud.watch import DONE, FAILED, FLAGS, Watcher
 from telcolens.dataset import TRUTH_DIR, part_files, write_part
+from telcolens.errors import BadInput
 from telcolens.ingest._store import LOG_NAME
 from telcolens.schema import TABLES
 
@@ -110,7 +111,7 @@ def hold_back_last_day(source: Path, data_dir: Path) -> pa.Table:
         shutil.copyfile(source / LOG_NAME, data_dir / LOG_NAME)
     parts = part_files(source, "voice")
     if not parts:
-        raise ValueError(f"{source} has no voice records to replay")
+        raise BadInput(f"{source} has no voice records to replay")
     last = max(
         pc.max(pq.read_table(p, columns=["start_time"])["start_time"]).as_py() for p in parts
     )
@@ -132,10 +133,10 @@ def hold_back_last_day(source: Path, data_dir: Path) -> pa.Table:
 def write_raw_files(held: pa.Table, source: Path, folder: Path, files_per_day: int) -> list[Path]:
     """Write ``held`` as raw voice CSV files, one per slice of the day, in time order."""
     if not 1 <= files_per_day <= 1440:
-        raise ValueError(f"files_per_day must be 1..1440, not {files_per_day}")
+        raise BadInput(f"files_per_day must be 1..1440, not {files_per_day}")
     path = source / TRUTH_DIR / "numbers.parquet"
     if not path.exists():
-        raise ValueError(
+        raise BadInput(
             f"{path} is missing: the replay needs the province's raw numbers; "
             "regenerate the province with this version of `telcolens generate`"
         )
@@ -146,7 +147,7 @@ def write_raw_files(held: pa.Table, source: Path, folder: Path, files_per_day: i
     for col in ("caller", "callee"):
         df[col] = df[col].astype("int64").map(raw)
         if df[col].isna().any():
-            raise ValueError(f"{col} numbers missing from {TRUTH_DIR}/numbers.parquet")
+            raise BadInput(f"{col} numbers missing from {TRUTH_DIR}/numbers.parquet")
     step = timedelta(days=1) / files_per_day
     day = df.start_time.min().normalize()
     df["slice"] = ((df.start_time - day) // step).astype(int)
@@ -285,7 +286,7 @@ def _fresh(work: Path) -> Path:
     """An empty ``work`` dir; a previous replay's is replaced, anything else refused."""
     if work.exists() and any(work.iterdir()):
         if not (work / MARKER).exists():
-            raise ValueError(f"{work} is not empty and not a previous replay: choose another")
+            raise BadInput(f"{work} is not empty and not a previous replay: choose another")
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
     (work / MARKER).touch()

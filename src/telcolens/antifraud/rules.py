@@ -15,6 +15,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from telcolens.errors import BadInput
+
 DEFAULT_RULES = Path(__file__).with_name("rules.yaml")
 TARGETS = ("number", "id_card", "device", "outlet")
 
@@ -44,7 +46,7 @@ _ALLOWED = (
 )
 
 
-class RuleError(ValueError):
+class RuleError(BadInput):
     """A rules file that cannot be used; the message names the file and rule."""
 
 

@@ -11,11 +11,13 @@ so a restarted watcher carries on where it stopped.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
 import threading
 import time
+import traceback
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,9 +29,12 @@ from rich.markup import escape
 
 from telcolens.antifraud.daily import DayResult, run_day
 from telcolens.console import err_console
+from telcolens.errors import TelcolensError
 from telcolens.ingest import FileReport, IngestError, ingest_files
 from telcolens.privacy import mask
 from telcolens.schema import TABLES
+
+log = logging.getLogger(__name__)
 
 ID = "subscriber_id"
 ACCEPTED = (".csv", ".csv.gz", ".parquet")
@@ -211,6 +216,8 @@ class Watcher:
 
         Any error sends the file to failed/ (even a full disk: move it back to retry),
         since a file that crashed the watcher would crash it again on every restart.
+        These catch-alls are deliberate: the watcher is a long-running service, not a CLI
+        command; an error that is not one telcolens raises logs its traceback.
         """
         failed, groups = [], {}
         for d in ready:
@@ -222,11 +229,12 @@ class Watcher:
         for table, batch in groups.items():
             try:
                 ingested += self._ingest_batch(table, batch)
-            except Exception:
+            except Exception:  # retried file by file below, where it is reported
                 for d in batch:
                     try:
                         ingested += self._ingest_batch(table, [d])
                     except Exception as exc:
+                        _log_unexpected(exc, f"ingesting {d.path.name}")
                         failed.append(self._fail(d, table, exc))
         return failed, ingested
 
@@ -272,6 +280,7 @@ class Watcher:
         try:
             result = run_day(self.data_dir, tmp, **{k: getattr(self, k) for k in RUN_OPTIONS})
         except Exception as exc:  # a failed run must not stop the watcher; the next one catches up
+            _log_unexpected(exc, "the run")
             shutil.rmtree(tmp, ignore_errors=True)
             _say(f"[red]Run failed:[/] {escape(mask(f'{type(exc).__name__}: {exc}'))}")
             return None
@@ -367,6 +376,13 @@ def _publish(tmp: Path, latest: Path) -> None:
 
 def _iso(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds")
+
+
+def _log_unexpected(exc: Exception, doing: str) -> None:
+    """Log the traceback of an error telcolens did not raise on purpose: a bug to fix."""
+    if not isinstance(exc, TelcolensError):  # masked: the traceback may quote a CDR
+        trace = "".join(traceback.format_exception(exc)).rstrip()
+        log.error("watch: %s failed\n%s", doing, mask(trace))
 
 
 def _say(message: str) -> None:

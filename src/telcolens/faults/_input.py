@@ -7,11 +7,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from telcolens.errors import BadInput
+
 ALARM_COLUMNS = ("alarm_id", "device_id", "start_timestamp")
 EDGE_COLUMNS = ("cause", "effect")
 
 
-class FaultInputError(ValueError):
+class FaultInputError(BadInput):
     """An input file cannot be used; the message names the file and what is wrong."""
 
 

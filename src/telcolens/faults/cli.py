@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import typer
 
+from telcolens.console import Group
 from telcolens.faults import cli_causes, cli_incidents, cli_receive
 
 app = typer.Typer(
     name="faults",
     help="Fault management: receive alarms, correlate them into incidents, learn alarm causes.",
     no_args_is_help=True,
+    cls=Group,  # TelcolensError -> one line and its exit code, wherever the group is mounted
 )
 cli_receive.register(app)
 cli_incidents.register(app)

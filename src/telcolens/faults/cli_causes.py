@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from telcolens import csvsafe
-from telcolens.console import console, fail, progress_bar
+from telcolens.console import console, progress_bar
 from telcolens.faults._input import (
     ALARM_COLUMNS,
     EDGE_COLUMNS,
@@ -39,14 +39,11 @@ def causes(
 ) -> None:
     """Learn the causal graph over alarm types and write its edges: cause, effect, strength."""
     started = time.perf_counter()
-    try:
-        table = read_table(alarms, ALARM_COLUMNS)
-        links = None
-        if topology is not None:
-            links = read_square(topology, "topology")
-            check_topology(links, topology, table, alarms)
-    except FaultInputError as exc:
-        raise fail(str(exc)) from None
+    table = read_table(alarms, ALARM_COLUMNS)
+    links = None
+    if topology is not None:
+        links = read_square(topology, "topology")
+        check_topology(links, topology, table, alarms)
     with progress_bar() as bar:
         task = bar.add_task(f"Learning causes from {len(table):,} alarms", total=None)
         learner = CauseLearner().fit(
@@ -68,15 +65,12 @@ def evaluate_causes(
     ],
 ) -> None:
     """Precision, recall, F1 and g-score of learned edges against a true graph."""
-    try:
-        edges = read_table(causes, EDGE_COLUMNS)
-        truth = read_square(dag, "DAG")
-    except FaultInputError as exc:
-        raise fail(str(exc)) from None
+    edges = read_table(causes, EDGE_COLUMNS)
+    truth = read_square(dag, "DAG")
     try:
         scores = score_edges(edges, truth)
-    except ValueError as exc:
-        raise fail(f"{causes}: {exc} (the DAG {dag} has {len(truth)} types)") from None
+    except FaultInputError as exc:  # types outside the DAG: say which files disagree
+        raise FaultInputError(f"{causes}: {exc} (the DAG {dag} has {len(truth)} types)") from None
     table = Table(title=f"{causes} against {dag} (directed edges, self-loops left out)")
     for name in ("precision", "recall", "F1", "g-score", "TP", "FP", "FN"):
         table.add_column(name, justify="right")

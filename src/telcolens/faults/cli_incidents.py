@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from telcolens import csvsafe
 from telcolens.cli_service import DatabaseOption, _os_user, engine_or_fail
-from telcolens.console import console, fail
+from telcolens.console import console
 from telcolens.dataset import read_table
+from telcolens.errors import BadInput, NotFound
 from telcolens.faults.correlate import IncidentCorrelator, Incidents
 from telcolens.faults.evaluate_incidents import read_fault_truth, score_incidents
 from telcolens.faults.lifecycle import load_incidents, neighbourhoods
@@ -49,10 +50,7 @@ def incidents(
     started = time.perf_counter()
     store = engine_or_fail(database_url) if load else None
     pairs = _read_causes(causes) if causes is not None else None
-    try:
-        result, alarms, links = correlate_dir(data, out, causes=pairs)
-    except ValueError as exc:
-        raise fail(str(exc)) from None
+    result, alarms, links = correlate_dir(data, out, causes=pairs)
     n, m = len(result.incidents), len(alarms)
     console.print(
         f"{m:,} alarms -> {n:,} incidents (compression {1 - n / m:.1%}); "
@@ -82,7 +80,7 @@ def correlate_dir(
     alarms = read_table(data, "alarms").to_pandas()
     links = read_table(data, "links").to_pandas()
     if alarms.empty or links.empty:
-        raise ValueError(f"{data}: needs both an alarms and a links table with rows")
+        raise NotFound(f"{data}: needs both an alarms and a links table with rows")
     result = IncidentCorrelator(causes=causes).fit(links).correlate(alarms)
     out.mkdir(parents=True, exist_ok=True)
     csvsafe.write_frame(result.incidents, out / INCIDENTS_FILE)
@@ -92,12 +90,9 @@ def correlate_dir(
 
 def evaluate(data: DataOption, out: OutOption) -> None:
     """Score the incidents in OUT against the faults planted in DATA/truth/."""
-    try:
-        faults, fault_alarms = read_fault_truth(data)
-        found = csvsafe.read_frame(out / INCIDENTS_FILE)
-        mapping = csvsafe.read_frame(out / MAPPING_FILE)
-    except FileNotFoundError as exc:
-        raise fail(str(exc)) from None
+    faults, fault_alarms = read_fault_truth(data)
+    found = _read_result(out / INCIDENTS_FILE)
+    mapping = _read_result(out / MAPPING_FILE)
     scores = score_incidents(found, mapping, faults, fault_alarms)
     table = Table(title=f"Incidents in {out} against the faults planted in {data}")
     table.add_column("measure")
@@ -126,13 +121,21 @@ def evaluate(data: DataOption, out: OutOption) -> None:
     (out / "incident_scores.json").write_text(json.dumps(scores.as_dict(), indent=2))
 
 
+def _read_result(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise NotFound(f"{path}: no such file; write it with `telcolens faults incidents`")
+    return csvsafe.read_frame(path)
+
+
 def _read_causes(path: Path) -> frozenset[tuple[str, str]]:
+    if not path.is_file():
+        raise NotFound(f"{path}: no such file")
     try:
         edges = csvsafe.read_frame(path)
-    except FileNotFoundError:
-        raise fail(f"{path}: no such file") from None
+    except pd.errors.EmptyDataError:
+        raise BadInput(f"{path}: the file is empty; needs columns cause and effect") from None
     if not {"cause", "effect"} <= set(edges.columns):
-        raise fail(f"{path}: needs columns cause and effect; found {', '.join(edges.columns)}")
+        raise BadInput(f"{path}: needs columns cause and effect; found {', '.join(edges.columns)}")
     return frozenset(zip(edges["cause"].astype(str), edges["effect"].astype(str), strict=True))
 
 

@@ -12,7 +12,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from telcolens.console import console, fail
+from telcolens.console import console
+from telcolens.errors import BadInput, Unavailable
 from telcolens.faults.receivers import (
     ParquetSink,
     ReceiverConfig,
@@ -29,19 +30,35 @@ DEFAULTS = {
 }
 
 
+def _endpoint(value: str | None) -> str | None:
+    """Check a HOST:PORT option as it is parsed, so Click names the option at fault."""
+    if value is not None:
+        try:
+            parse_endpoint(value)
+        except BadInput as exc:
+            raise typer.BadParameter(str(exc)) from None
+    return value
+
+
 def receive(
     data: Annotated[
         Path, typer.Option(file_okay=False, help="Data directory; alarms go to DIR/alarms/.")
     ],
     snmp: Annotated[
-        str | None, typer.Option(metavar="HOST:PORT", help="SNMPv2c traps, UDP.")
+        str | None,
+        typer.Option(metavar="HOST:PORT", callback=_endpoint, help="SNMPv2c traps, UDP."),
     ] = None,
     syslog_udp: Annotated[
-        str | None, typer.Option(metavar="HOST:PORT", help="Syslog (RFC 5424/3164), UDP.")
+        str | None,
+        typer.Option(metavar="HOST:PORT", callback=_endpoint, help="Syslog (RFC 5424/3164), UDP."),
     ] = None,
     syslog_tcp: Annotated[
         str | None,
-        typer.Option(metavar="HOST:PORT", help="Syslog over TCP (octet-counted or LF-framed)."),
+        typer.Option(
+            metavar="HOST:PORT",
+            callback=_endpoint,
+            help="Syslog over TCP (octet-counted or LF-framed).",
+        ),
     ] = None,
     community: Annotated[str, typer.Option(help="SNMP community traps must carry.")] = "public",
     rules: Annotated[
@@ -83,11 +100,8 @@ def receive(
     given = {"snmp": snmp, "syslog_udp": syslog_udp, "syslog_tcp": syslog_tcp}
     if not any(given.values()):
         given = dict(DEFAULTS)
-    try:
-        endpoints = {k: parse_endpoint(v) if v else None for k, v in given.items()}
-        syslog_rules = SyslogRules.from_yaml(rules) if rules else SyslogRules()
-    except ValueError as exc:
-        raise fail(str(exc)) from None
+    endpoints = {k: parse_endpoint(v) if v else None for k, v in given.items()}
+    syslog_rules = SyslogRules.from_yaml(rules) if rules else SyslogRules()
     limits = TcpLimits(
         idle_timeout=idle_timeout or None,
         max_per_peer=max_per_peer,
@@ -97,11 +111,8 @@ def receive(
         **endpoints, community=community.encode(), syslog_rules=syslog_rules, tcp_limits=limits
     )
     sink = ParquetSink(data, max_rows=flush_rows, max_seconds=flush_seconds)
-    try:
-        with sink:
-            asyncio.run(_run(config, sink, every, duration))
-    except OSError as exc:  # address in use, permission denied for ports < 1024
-        raise fail(f"cannot listen: {exc}") from None
+    with sink:
+        asyncio.run(_run(config, sink, every, duration))
 
 
 async def _run(
@@ -114,7 +125,11 @@ async def _run(
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, stop.set)
     started = time.monotonic()
-    async with Receivers(config, sink) as running:
+    async with contextlib.AsyncExitStack() as stack:
+        try:
+            running = await stack.enter_async_context(Receivers(config, sink))
+        except OSError as exc:  # address in use, permission denied for ports < 1024
+            raise Unavailable(f"cannot listen: {exc}") from None
         listening = ", ".join(f"{n} {h}:{p}" for n, (h, p) in running.addresses.items())
         console.print(f"Listening: {listening}; alarms to [bold]{sink.data_dir}[/]")
         deadline = None if duration is None else started + duration

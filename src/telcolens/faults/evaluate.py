@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from telcolens.faults._input import FaultInputError
+
 
 @dataclass(frozen=True)
 class EdgeScores:
@@ -35,7 +37,7 @@ def score_edges(edges: pd.DataFrame, dag: np.ndarray) -> EdgeScores:
     cause = edges["cause"].to_numpy(dtype=np.int64)
     effect = edges["effect"].to_numpy(dtype=np.int64)
     if np.any((cause < 0) | (cause >= v) | (effect < 0) | (effect >= v)):
-        raise ValueError(f"edges name alarm types outside 0..{v - 1}")
+        raise FaultInputError(f"edges name alarm types outside 0..{v - 1}")
     learned[cause, effect] = True
     off_diagonal = ~np.eye(v, dtype=bool)
     truth &= off_diagonal

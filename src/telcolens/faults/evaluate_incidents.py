@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from telcolens.dataset import TRUTH_DIR
+from telcolens.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def read_fault_truth(data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     paths = [folder / "faults.parquet", folder / "fault_alarms.parquet"]
     missing = [p for p in paths if not p.exists()]
     if missing:
-        raise FileNotFoundError(
+        raise NotFound(
             f"{missing[0]}: no planted-fault truth here; is {data_dir} a synthetic province "
             "written by this version of telcolens generate?"
         )

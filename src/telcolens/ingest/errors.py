@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from telcolens.errors import BadInput
 
-class IngestError(ValueError):
+
+class IngestError(BadInput):
     """An input file that cannot be ingested, and exactly where and why.
 
     Attributes

@@ -11,7 +11,7 @@ import typer
 from telcolens import engine as engines
 from telcolens.capabilities import DemoContext, DemoResult
 from telcolens.cli_options import EngineOption
-from telcolens.console import console, fail, status
+from telcolens.console import console, status
 from telcolens.profile.pipeline import REQUIRED_TABLES, usage_profile
 
 
@@ -38,10 +38,7 @@ def register_cli(app: typer.Typer) -> None:
     ) -> None:
         """Per-subscriber usage profile: calls, SMS, data, cells, cities, active days."""
         with status(f"Profiling {data} on {engine}"):
-            try:
-                compute_profile(data, out, engine)
-            except ValueError as exc:
-                raise fail(str(exc)) from None
+            compute_profile(data, out, engine)
         rows = pq.ParquetFile(out).metadata.num_rows
         console.print(f"Wrote {rows:,} subscriber profiles to [bold]{out}[/]")
 

@@ -5,6 +5,7 @@ schema given here; ``DIR/truth/`` holds a synthetic province's ground truth.
 See docs/data-model.md.
 """
 
+from telcolens.errors import BadInput
 from telcolens.schema._table import DATE, TIMESTAMP, Column, Table
 from telcolens.schema.broadband import BROADBAND_KPI, BROADBAND_LINES
 from telcolens.schema.cells import CELLS
@@ -35,11 +36,11 @@ TABLES: dict[str, Table] = {
 
 
 def get_table(name: str) -> Table:
-    """The table called ``name``, or a ValueError listing the known ones."""
+    """The table called ``name``, or :class:`~telcolens.errors.BadInput` listing the known ones."""
     try:
         return TABLES[name]
     except KeyError:
-        raise ValueError(f"unknown table {name!r}; known tables: {', '.join(TABLES)}") from None
+        raise BadInput(f"unknown table {name!r}; known tables: {', '.join(TABLES)}") from None
 
 
 __all__ = [

@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from telcolens.console import progress_bar
 from telcolens.dataset import TRUTH_DIR, write_part
+from telcolens.errors import BadInput
 from telcolens.schema import TABLES
 from telcolens.simulate import (
     _legs,
@@ -114,17 +115,17 @@ def generate_province(
 
 def _check(out: Path, subscribers: int, days: int, overwrite: bool) -> None:
     if subscribers < MIN_SUBSCRIBERS:
-        raise ValueError(
+        raise BadInput(
             f"subscribers must be at least {MIN_SUBSCRIBERS} (got {subscribers}): "
             "smaller provinces leave too few fraud callers to plant"
         )
     if days < 1:
-        raise ValueError(f"days must be at least 1 (got {days})")
+        raise BadInput(f"days must be at least 1 (got {days})")
     if out.exists() and not out.is_dir():
-        raise ValueError(f"{out} exists and is not a directory")
+        raise BadInput(f"{out} exists and is not a directory")
     existing = [p for p in [*(out / t for t in TABLES), out / TRUTH_DIR] if p.exists()]
     if existing and not overwrite:
-        raise ValueError(
+        raise BadInput(
             f"{out} already holds a province ({existing[0].name}/ and others); "
             "choose another directory, or replace it with --overwrite"
         )

@@ -18,15 +18,22 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from telcolens.settings import get_settings
+from telcolens.errors import Unavailable
+from telcolens.settings import Settings, get_settings
 
 
-class StoreError(RuntimeError):
-    """The store cannot be used as asked (unreachable, out of date, bad URL)."""
+class StoreError(Unavailable):
+    """The store cannot be used as asked (unreachable, out of date, bad URL, no driver).
+
+    A 503 in the API; the CLI exits 2 (not Unavailable's 3), as it always has for a
+    store it cannot use: scripts check for it.
+    """
+
+    exit_code = 2
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -40,8 +47,17 @@ def make_engine(url: str | None = None) -> Engine:
     url = url or settings.database_url
     try:
         parsed = make_url(url)
-    except Exception as exc:  # SQLAlchemy raises ArgumentError with the URL in it
+    except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
         raise StoreError(f"not a database URL: {exc}") from None
+    try:
+        return _create_engine(parsed, settings)
+    except ArgumentError as exc:  # NoSuchModuleError: an unknown dialect ("foo://")
+        raise StoreError(f"not a database URL: {exc}") from None
+    except ModuleNotFoundError as exc:  # the URL's driver is not installed
+        raise StoreError(f"no driver for {parsed.drivername}: {exc}") from None
+
+
+def _create_engine(parsed: URL, settings: Settings) -> Engine:
     # More pooled connections than the API's worker threads (TELCOLENS_API_THREADS), so a
     # thread rarely waits for one; connections beyond the pool are opened and closed on use.
     pool = {"pool_size": 10, "max_overflow": 20, "pool_timeout": 10}
@@ -108,7 +124,20 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with _migration_lock(engine) as conn:
         cfg = _alembic_config(engine)
         cfg.attributes["connection"] = conn
+        _check_known(engine, conn, cfg)
         command.upgrade(cfg, revision)
+
+
+def _check_known(engine: Engine, conn: Connection, cfg: Config) -> None:
+    """Refuse a store migrated by a newer telcolens: its revision is not among ours."""
+    have = MigrationContext.configure(conn).get_current_revision()
+    conn.commit()  # end the read's transaction: Alembic must see none to manage its own
+    known = {r.revision for r in ScriptDirectory.from_config(cfg).walk_revisions()}
+    if have is not None and have not in known:
+        raise StoreError(
+            f"the store at {engine.url.render_as_string(hide_password=True)} is at revision "
+            f"{have}, which this version of telcolens does not know: upgrade telcolens"
+        )
 
 
 def downgrade(engine: Engine, revision: str) -> None:
@@ -155,7 +184,10 @@ def _file_lock(db_file: str | None) -> Iterator[None]:
         yield
         return
     # The lock file stays: removing it would let a third process lock a new one meanwhile.
-    fd = os.open(f"{db_file}.migrate.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(f"{db_file}.migrate.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:  # no such folder, not writable: the store cannot be used here
+        raise StoreError(f"cannot use the store: {exc}") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

@@ -14,7 +14,13 @@ CST = timezone(timedelta(hours=8), "CST")  # China Standard Time: no daylight sa
 
 
 class ParseError(ValueError):
-    """Input a receiver cannot turn into alarms: the one exception the parsers raise."""
+    """Input a receiver cannot turn into alarms: the one exception the parsers raise.
+
+    Not a :class:`~telcolens.errors.TelcolensError` on purpose: it is a verdict on one
+    message from the network, which the receivers count as malformed and go on, never
+    an error of a command or request. Where a request carries the message (the VES
+    endpoint), the API turns it into its answer itself.
+    """
 
 
 @dataclass(frozen=True, slots=True)

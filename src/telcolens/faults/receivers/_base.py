@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
@@ -79,6 +80,11 @@ class RateLimitedLog:
         self._suppressed = 0
         log.warning("%s: %s%s", self.name, mask(message), extra)
 
+    def exception(self, message: str, exc: BaseException) -> None:
+        """:meth:`warning` with ``exc``'s traceback: a bug met on one message, to fix."""
+        trace = "".join(traceback.format_exception(exc)).rstrip()
+        self.warning(f"{message}\n{trace}")  # masked too: the traceback may quote the input
+
 
 def preview(data: bytes | str, limit: int = 60) -> str:
     """The start of a bad message, safe to log."""
@@ -117,9 +123,12 @@ class Receiver:
             return None
         try:
             self.sink(alarm)
-        except Exception as exc:  # a failing sink must not stop the receiver
+        # Deliberately broad: a receiver runs for months, and one alarm the sink cannot
+        # take (a bug, a full buffer) must cost that alarm, counted, not every later one.
+        # Not a CLI or API catch-all: the traceback is logged, to be fixed.
+        except Exception as exc:
             self.counters.dropped += 1
-            self.log.warning(f"sink failed on an alarm from {address}: {exc!r}")
+            self.log.exception(f"sink failed on an alarm from {address}: {exc!r}", exc)
             return None
         self.counters.parsed += 1
         if self.respond is None:
@@ -142,9 +151,11 @@ class Receiver:
             counters.dropped += 1
             self.log.warning(f"dropped message from {address}: {exc}")
             return None
-        except Exception as exc:  # a parser bug: count it, keep receiving
+        # Deliberately broad: a parser bug met by one message must not stop the receiver
+        # (nor let a sender crash it at will); counted, its traceback logged, to be fixed.
+        except Exception as exc:
             counters.malformed += 1
-            self.log.warning(f"parser failed on a message from {address}: {exc!r}")
+            self.log.exception(f"parser failed on a message from {address}: {exc!r}", exc)
             return None
         if alarm is None:
             counters.ignored += 1

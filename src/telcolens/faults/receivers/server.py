@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from telcolens.errors import BadInput
 from telcolens.faults.receivers._alarm import Sink
 from telcolens.faults.receivers._base import Counters, Receiver
 from telcolens.faults.receivers._ber import inform_response
@@ -19,7 +20,7 @@ def parse_endpoint(text: str) -> tuple[str, int]:
     """``"127.0.0.1:1162"`` or ``"[::1]:1162"`` as (host, port)."""
     host, sep, port = text.rpartition(":")
     if not sep or not host or not port.isdigit() or int(port) > 65535:
-        raise ValueError(f"{text!r} is not HOST:PORT")
+        raise BadInput(f"{text!r} is not HOST:PORT")
     return host.strip("[]"), int(port)
 
 

@@ -109,8 +109,16 @@ class ParquetSink:
             try:
                 data = pa.Table.from_pylist(rows, schema=ALARMS.arrow_schema())
                 write_part(self.data_dir, ALARMS, data, _part_name())
-            except Exception as exc:  # keep the rows for the next try
-                log.warning("alarm sink: writing %d alarms failed: %r", len(rows), exc)
+            # Deliberately broad: the sink's thread must outlive a failed write (a full
+            # disk, or a bug) and keep the rows for the next try. Not a CLI or API
+            # catch-all: anything but an OSError logs its traceback, to be fixed.
+            except Exception as exc:
+                log.warning(
+                    "alarm sink: writing %d alarms failed: %r",
+                    len(rows),
+                    exc,
+                    exc_info=not isinstance(exc, OSError),  # a full disk says it all
+                )
                 with self._lock:
                     self._rows[:0] = rows
                 return 0

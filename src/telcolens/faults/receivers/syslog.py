@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from telcolens.errors import BadInput
 from telcolens.faults.receivers._alarm import (
     Alarm,
     ParseError,
@@ -209,7 +210,7 @@ class SyslogRules:
             entries = yaml.safe_load(Path(path).read_text("utf-8"))
             return cls(tuple(Rule(**entry) for entry in entries))
         except (OSError, yaml.YAMLError, TypeError, ValueError, re.error) as exc:
-            raise ValueError(f"{path}: not a list of syslog alarm rules: {exc}") from None
+            raise BadInput(f"{path}: not a list of syslog alarm rules: {exc}") from None
 
     def match(self, message: str) -> tuple[Rule, bool] | None:
         """The first rule matching ``message`` and whether the message is a clear."""
