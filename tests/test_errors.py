@@ -48,8 +48,11 @@ ALLOWED = {
 
 
 def cli_and_api_modules() -> list[Path]:
+    """The platform's CLI and API modules, and a capability's (``antifraud/cli_run.py``,
+    ``faults/api.py``, ``antifraud/police_api.py``)."""
     cli = {*SRC.glob("cli*.py"), *SRC.glob("*/cli.py"), *SRC.glob("*/cli_*.py")}
-    return sorted(cli | set((SRC / "api").glob("*.py")))
+    api = {*(SRC / "api").glob("*.py"), *SRC.glob("*/api.py"), *SRC.glob("*/*_api.py")}
+    return sorted(cli | api)
 
 
 def broad_catches(path: Path) -> list[tuple[str, str, int]]:
