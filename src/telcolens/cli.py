@@ -22,13 +22,15 @@ from telcolens.privacy import install_log_masking
 if TYPE_CHECKING:
     from telcolens.simulate import ProvinceSummary
 
-app = typer.Typer(
-    name="telcolens",
-    help="Operations intelligence for a telecom operator: one data model, DuckDB or Spark.",
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,  # locals could hold subscriber data
-    cls=Group,  # TelcolensError -> one line and its exit code
-)
+_SETTINGS = {
+    "name": "telcolens",
+    "help": "Operations intelligence for a telecom operator: one data model, DuckDB or Spark.",
+    "no_args_is_help": True,
+    "pretty_exceptions_show_locals": False,  # locals could hold subscriber data
+    "cls": Group,  # TelcolensError -> one line and its exit code
+}
+# The platform's own commands; build_app() adds the capabilities' to a copy.
+_platform = typer.Typer(**_SETTINGS)
 
 DEMO_MARKER = ".telcolens-demo"
 # Ground-truth files worth a line in the generation summary, and how to say them.
@@ -47,7 +49,7 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@_platform.callback()
 def main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail.")] = False,
     version: Annotated[
@@ -80,7 +82,7 @@ def _check_settings() -> None:
     get_settings()
 
 
-@app.command()
+@_platform.command()
 def generate(
     out: Annotated[
         Path, typer.Option(help="Directory to write the province into.", file_okay=False)
@@ -117,7 +119,7 @@ def _print_generation(summary: ProvinceSummary) -> None:
     )
 
 
-@app.command()
+@_platform.command()
 def ingest(
     data: Annotated[
         Path, typer.Option(help="Data directory to ingest into (created if new).", file_okay=False)
@@ -142,7 +144,7 @@ def ingest(
         console.print(f"{item.path}: {item.rows:,} rows, {item.status}")
 
 
-@app.command()
+@_platform.command()
 def tables(
     markdown: Annotated[bool, typer.Option(help="Print docs/data-model.md instead.")] = False,
 ) -> None:
@@ -167,7 +169,7 @@ def tables(
         console.print(grid)
 
 
-@app.command()
+@_platform.command()
 def demo(
     out: Annotated[
         Path, typer.Option(help="Directory for the demo province and outputs.", file_okay=False)
@@ -248,6 +250,19 @@ def _claim_demo_dir(out: Path) -> None:
     marker.touch()
 
 
-for _capability in capabilities():
-    _capability.register_cli(app)
-cli_service.register(app)
+def build_app() -> typer.Typer:
+    """The root app with every registered capability's commands (a fresh one each call).
+
+    ``app``, the entry point, is built once at import; a capability registered later (a
+    test, a plug-in) appears in the apps built after it.
+    """
+    root = typer.Typer(**_SETTINGS)
+    root.registered_callback = _platform.registered_callback
+    root.registered_commands = list(_platform.registered_commands)
+    for capability in capabilities():
+        capability.register_cli(root)
+    cli_service.register(root)
+    return root
+
+
+app = build_app()

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from telcolens.antifraud.load import load_run
 from telcolens.api import create_app
-from telcolens.store.models import ROLES
+from telcolens.capabilities import role_names
 from telcolens.store.users import create_user
 
 PASSWORD = "a-long-test-password"
@@ -20,7 +20,7 @@ PASSWORD = "a-long-test-password"
 def make_client(url: str, run: Path) -> TestClient:
     app = create_app(url)
     with Session(app.state.engine) as s, s.begin():
-        for role in ROLES:
+        for role in role_names():
             create_user(s, role, role, PASSWORD, actor="test")
         load_run(s, run, actor="test")
     return TestClient(app)

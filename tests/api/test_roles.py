@@ -9,10 +9,11 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from telcolens.store.models import ROLES
+from telcolens.capabilities import role_names
 from tests.api.conftest import token
 
 ANALYST = {"fraud_analyst"}
+ROLES = role_names()
 ANYONE = set(ROLES)
 EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/auth/me"): ANYONE,

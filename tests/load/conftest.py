@@ -20,9 +20,9 @@ import pytest
 from sqlalchemy.orm import sessionmaker
 
 from telcolens.antifraud.load import load_run
+from telcolens.capabilities import role_names
 from telcolens.faults.lifecycle import load_incidents
 from telcolens.store.db import make_engine, upgrade
-from telcolens.store.models import ROLES
 from telcolens.store.users import create_user
 from tests.faults.test_lifecycle import _incidents
 
@@ -106,7 +106,7 @@ def loaded_store(store_url: str, day_run: Path) -> str:
     engine = make_engine(store_url)
     upgrade(engine)
     with sessionmaker(engine)() as session, session.begin():
-        for role in ROLES:
+        for role in role_names():
             create_user(session, role, role, PASSWORD, actor="test")
         create_user(session, "analyst2", "fraud_analyst", PASSWORD, actor="test")
         load_run(session, day_run, actor="test")

@@ -40,7 +40,7 @@ def test_the_delay_is_capped() -> None:
 
 def test_a_quiet_window_forgets_and_a_success_forgets_the_name(store_session: Session) -> None:
     now = utcnow()
-    for i in range(6):
+    for _ in range(6):
         throttle.fail(store_session, KEYS, now)
     later = now + throttle.WINDOW + dt.timedelta(seconds=1)
     assert throttle.fail(store_session, KEYS, later)[0].failures == 1

@@ -51,7 +51,6 @@ FIELDS = (
     "ev_value",
     "id_card",
     "outlet",
-    "reached",
     "callee",
     "cell",
     "note",
@@ -60,7 +59,6 @@ FIELDS = (
     "entity",
     "broker_reasons",
     "city",
-    "run",
     "root",
     "root_type",
     "alarm",
@@ -93,7 +91,8 @@ new MutationObserver((records) => {
 def _run_folder(out: Path, as_of: dt.date) -> Path:
     """An anti-fraud run folder, as `telcolens antifraud run` writes one, full of payloads."""
     (out / "cases").mkdir(parents=True)
-    summary = {"as_of": as_of.isoformat(), "fraud_numbers": P["run"], "victim_warnings": 2}
+    # The summary's figures are counts (the trend's response model says so): no text to plant.
+    summary = {"as_of": as_of.isoformat(), "fraud_numbers": 3, "victim_warnings": 2}
     (out / "summary.json").write_text(json.dumps(summary))
     pd.DataFrame(
         {
@@ -112,7 +111,8 @@ def _run_folder(out: Path, as_of: dt.date) -> Path:
             "last_seen": f"{as_of}T18:00:00",
             "evidence": {"calls_out": 120, P["ev_key"]: 1, "sim_age_days": P["ev_value"]},
             "account": {"id_card_id": P["id_card"], "sales_outlet": P["outlet"]},
-            "subscribers_reached": {"reached": P["reached"], "answered": 3, "warned": 1},
+            # Counts telcolens computes (never text from outside): the police view's model.
+            "subscribers_reached": {"reached": 7, "answered": 3, "warned": 1},
             "sample_calls": [
                 {
                     "callee": P["callee"],
@@ -309,7 +309,7 @@ def test_planted_markup_shows_as_text_on_every_page(page: Page, server: str) -> 
     assert_inert(page)
 
     for sid, fields in (
-        (SID_NEW, ("reasons", "rule", "ev_key", "ev_value", "id_card", "outlet", "reached")),
+        (SID_NEW, ("reasons", "rule", "ev_key", "ev_value", "id_card", "outlet")),
         (SID_HANDED, ("reasons", "note", "user", "callee", "cell")),
     ):
         visit(page, server, "antifraud/cases", "a.case-link")

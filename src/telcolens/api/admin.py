@@ -12,13 +12,16 @@ from sqlalchemy.orm import Session
 
 from telcolens.api.deps import CurrentUser, SessionDep, StoreRoute, allow
 from telcolens.api.params import Page
+from telcolens.capabilities import role_names
 from telcolens.store import users as accounts
-from telcolens.store.models import ROLES, AuditEntry, User
+from telcolens.store.models import AuditEntry, User
 
 router = APIRouter(
     prefix="/api/admin", tags=["admin"], dependencies=[allow()], route_class=StoreRoute
 )
 UserName = Annotated[str, Path(min_length=1, max_length=64, description="Login name.")]
+# The roles of the capabilities registered when the API is imported (the built-in ones).
+ROLES = role_names()
 
 
 Password = Annotated[str, Field(min_length=accounts.MIN_PASSWORD, max_length=256)]

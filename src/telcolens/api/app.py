@@ -1,4 +1,8 @@
-"""The FastAPI application: the API routers, the console, the OpenAPI docs, /health."""
+"""The FastAPI application, built from the capability registry.
+
+The platform's routers (logins, administration) and each registered capability's
+routers and app hook; the console with each capability's pages; the OpenAPI docs; /health.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +12,22 @@ from typing import Literal
 
 import anyio
 import anyio.to_thread
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
 from telcolens import __version__
-from telcolens.api import admin, antifraud, auth, errors, faults, police
-from telcolens.api.deps import COOKIE, current_user
+from telcolens.api import admin, auth, console, errors
+from telcolens.api.deps import COOKIE, current_user, request_token
 from telcolens.api.security import SecurityMiddleware
-from telcolens.faults.receivers import ParquetSink
+from telcolens.capabilities import capabilities, resolve
 from telcolens.settings import get_settings
 from telcolens.store.db import check_current, make_engine, upgrade
-from telcolens.web import VENDOR_URL, mount_console
+from telcolens.store.users import session_user
+from telcolens.web import VENDOR_URL, mount_console, page
 
 
 class Health(BaseModel):
@@ -31,7 +36,7 @@ class Health(BaseModel):
     version: str
 
 
-ROUTERS = (auth.router, antifraud.router, police.router, faults.router, admin.router)
+PLATFORM_ROUTERS = (auth.router, admin.router)
 
 
 def create_app(database_url: str | None = None, *, migrate: bool = True) -> FastAPI:
@@ -57,10 +62,13 @@ def create_app(database_url: str | None = None, *, migrate: bool = True) -> Fast
     )
     app.state.engine = engine
     app.state.sessions = sessionmaker(engine, expire_on_commit=False)
-    alarm_dir = get_settings().alarm_data_dir
-    app.state.ves_sink = ParquetSink(alarm_dir) if alarm_dir else None
-    for router in ROUTERS:
+    for router in PLATFORM_ROUTERS:
         app.include_router(router)
+    for cap in capabilities():
+        for ref in cap.routers:
+            app.include_router(resolve(ref))
+        if cap.app_hook:
+            resolve(cap.app_hook)(app)
     errors.install(app)
     _add_docs(app)
     # A thread of its own: /health answers even while every request thread is busy.
@@ -87,7 +95,7 @@ def create_app(database_url: str | None = None, *, migrate: bool = True) -> Fast
     origins = [o for o in settings.allowed_origins.split(",") if o.strip()]
     app.add_middleware(SecurityMiddleware, cookie=COOKIE, allowed_origins=origins)
 
-    mount_console(app)
+    _add_console(app)
     return app
 
 
@@ -125,6 +133,24 @@ def _add_docs(app: FastAPI) -> None:
             swagger_css_url=f"{VENDOR_URL}/swagger-ui/swagger-ui.css",
             swagger_favicon_url=f"{VENDOR_URL}/favicon.svg",
         )
+
+
+def _add_console(app: FastAPI) -> None:
+    """The console's two pages (the index behind a login) and its assets."""
+
+    @app.get("/", include_in_schema=False)
+    def index(request: Request) -> Response:
+        token = request_token(request)
+        with request.app.state.sessions() as session:
+            if not token or session_user(session, token) is None:
+                return RedirectResponse("/login", status_code=303)
+        return page("index.html")
+
+    @app.get("/login", include_in_schema=False)
+    def login_page() -> Response:
+        return page("login.html")
+
+    mount_console(app, console.page_folders())
 
 
 def app_from_settings() -> FastAPI:

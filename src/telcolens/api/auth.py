@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from telcolens.api import console
 from telcolens.api.deps import COOKIE, CurrentUser, SessionDep, StoreRoute, in_unit, request_token
 from telcolens.errors import TooManyAttempts
 from telcolens.settings import get_settings
@@ -180,6 +181,19 @@ def logout(request: Request, response: Response, user: CurrentUser, session: Ses
     response.delete_cookie(COOKIE)
 
 
+class Me(UserPublic):
+    sections: list[console.SectionPublic] = Field(
+        description="The console pages this user may open, by section (built from the registry)."
+    )
+    known_paths: list[str] = Field(description="Every page path of the console.")
+
+
 @router.get("/me")
-def me(user: CurrentUser) -> UserPublic:
-    return UserPublic(name=user.name, role=user.role)
+def me(user: CurrentUser) -> Me:
+    """Who is logged in, and the console pages their role may open."""
+    return Me(
+        name=user.name,
+        role=user.role,
+        sections=console.sections_for(user.role),
+        known_paths=console.known_paths(),
+    )

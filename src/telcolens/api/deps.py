@@ -167,6 +167,7 @@ def allow(*roles: str):
             )
         return user
 
+    check.__roles__ = tuple(roles)  # type: ignore[attr-defined]  # for the contract test
     return Depends(check)
 
 

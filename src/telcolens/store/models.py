@@ -27,14 +27,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-ROLES = (
-    "admin",
-    "fraud_analyst",
-    "police_liaison",
-    "network_engineer",
-    "broadband_engineer",
-    "service_agent",
-)
 CASE_STATUSES = ("new", "under_review", "confirmed", "cleared")
 
 

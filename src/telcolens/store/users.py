@@ -17,9 +17,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from telcolens.capabilities import role_names
 from telcolens.errors import BadInput, Conflict, NotFound
 from telcolens.store.audit import record
-from telcolens.store.models import ROLES, AuthSession, User, utcnow
+from telcolens.store.models import AuthSession, User, utcnow
 
 MIN_PASSWORD = 10
 # ASCII, so that the API can document the rule as a pattern every client reads alike.
@@ -38,8 +39,9 @@ def create_user(session: Session, name: str, role: str, password: str, *, actor:
     name = name.strip()
     if not re.fullmatch(NAME_PATTERN, name):
         raise UserError(f"user name {name!r}: use 1-64 letters, digits, '-' or '_' (ASCII)")
-    if role not in ROLES:
-        raise UserError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    roles = role_names()  # the platform's and every registered capability's
+    if role not in roles:
+        raise UserError(f"role {role!r} is not one of {', '.join(roles)}")
     if len(password) < MIN_PASSWORD:
         raise UserError(f"a password needs at least {MIN_PASSWORD} characters")
     if session.scalar(select(User.id).where(User.name == name)) is not None:

@@ -2,24 +2,27 @@
 
 Third-party assets (ECharts, the Shandong city shapes, Swagger UI) come from npm
 through ``make setup`` into ``node_modules`` beside this file and are served from
-``/static/vendor``; nothing is fetched from the internet at run time.
+``/static/vendor``; nothing is fetched from the internet at run time. Each capability's
+own pages (its ``console/`` folder) are served from ``/static/capabilities/<name>/``.
+
+This layer serves files only: who may see the console page is decided by the app
+(``telcolens.api.app``), which is above it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
-
-from telcolens.api.deps import request_token
-from telcolens.store.users import session_user
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 NODE_MODULES = HERE / "node_modules"
 VENDOR_URL = "/static/vendor"
+CAPABILITIES_URL = "/static/capabilities"
+PLATFORM_PAGES_URL = "/static/js/pages"  # the platform's own pages (administration)
 # URL path under VENDOR_URL -> file under node_modules.
 VENDOR_FILES = {
     "echarts.min.js": "echarts/dist/echarts.min.js",
@@ -58,20 +61,17 @@ CSP = (
 )
 
 
-def mount_console(app: FastAPI) -> None:
-    """Serve the console at ``/`` (login required) and its assets under ``/static``."""
+def mount_console(app: FastAPI, pages: dict[str, Path] | None = None) -> None:
+    """Serve the console's assets under ``/static``; ``pages``: capability -> its folder.
 
-    @app.get("/", include_in_schema=False)
-    def index(request: Request) -> Response:
-        with request.app.state.sessions() as session:
-            token = request_token(request)
-            if not token or session_user(session, token) is None:
-                return RedirectResponse("/login", status_code=303)
-        return _page("index.html")
-
-    @app.get("/login", include_in_schema=False)
-    def login_page() -> Response:
-        return _page("login.html")
+    The console pages themselves (``/`` and ``/login``) are routes of the app, which
+    sends them with :func:`page`.
+    """
+    for name, folder in (pages or {}).items():
+        if folder.is_dir():
+            app.mount(
+                f"{CAPABILITIES_URL}/{name}", StaticFiles(directory=folder), name=f"pages-{name}"
+            )
 
     @app.get(VENDOR_URL + "/{path:path}", include_in_schema=False)
     def vendor(path: str) -> Response:
@@ -90,7 +90,8 @@ def mount_console(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
 
-def _page(name: str) -> Response:
+def page(name: str) -> Response:
+    """One of the console's two HTML pages (``index.html``, ``login.html``), with its CSP."""
     return FileResponse(
         STATIC / name,
         media_type="text/html",

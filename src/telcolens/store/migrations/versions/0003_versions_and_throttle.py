@@ -21,9 +21,7 @@ VERSIONED = ("users", "fraud_cases", "victim_warnings", "incidents")
 def upgrade() -> None:
     for table in VERSIONED:
         with op.batch_alter_table(table) as batch:
-            batch.add_column(
-                sa.Column("version", sa.Integer(), server_default="1", nullable=False)
-            )
+            batch.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
     op.create_table(
         "login_throttle",
         sa.Column("key", sa.String(length=160), nullable=False),

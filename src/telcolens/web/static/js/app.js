@@ -3,61 +3,34 @@
 import { ApiError, api, toLogin } from "./api.js";
 import { disposeCharts } from "./charts.js";
 import { clear, h } from "./dom.js";
-import { applyLabels, lang, setLang, t } from "./i18n.js";
-import * as admin from "./pages/admin.js";
-import * as brokers from "./pages/brokers.js";
-import * as casePage from "./pages/case.js";
-import * as cases from "./pages/cases.js";
-import * as faults from "./pages/faults.js";
-import * as incident from "./pages/incident.js";
-import * as overview from "./pages/overview.js";
-import * as police from "./pages/police.js";
-import * as soon from "./pages/soon.js";
-import * as warnings from "./pages/warnings.js";
+import { applyLabels, lang, setLang, t, tOr } from "./i18n.js";
 
-const ANALYSTS = ["fraud_analyst"];
-const ENGINEERS = ["network_engineer"];
-
-// The nav: a section per capability, each page with the roles that may open it
-// (admin may open all). `soon` pages say honestly that nothing is there yet.
-const NAV = [
-  {
-    label: "nav.antifraud",
-    pages: [
-      { path: "antifraud", label: "nav.overview", roles: ANALYSTS, page: overview },
-      { path: "antifraud/cases", label: "nav.cases", roles: ANALYSTS, page: cases },
-      { path: "antifraud/warnings", label: "nav.warnings", roles: [...ANALYSTS, "service_agent"], page: warnings },
-      { path: "antifraud/brokers", label: "nav.brokers", roles: ANALYSTS, page: brokers },
-      { path: "police", label: "nav.police", roles: ["police_liaison"], page: police },
-    ],
-  },
-  {
-    label: "nav.network",
-    pages: [{ path: "faults", label: "nav.faults", roles: ENGINEERS, page: faults }],
-  },
-  {
-    label: "nav.broadband",
-    pages: [
-      { path: "broadband", label: "nav.broadband_quality", roles: ["broadband_engineer"], page: soon, soon: true },
-    ],
-  },
-  { label: "nav.admin", pages: [{ path: "admin", label: "nav.users", roles: [], page: admin }] },
-];
-
-// Routes that are not nav entries: a case opens from the queue, an incident from the fault list.
-const EXTRA = [
-  { pattern: /^antifraud\/cases\/(\d+)$/, roles: ANALYSTS, page: casePage, nav: "antifraud/cases" },
-  { pattern: /^faults\/incidents\/(\d+)$/, roles: ENGINEERS, page: incident, nav: "faults" },
-];
+// The navigation and the routes come from the server (GET /api/auth/me): the pages each
+// registered capability declares that this user's role may open, in sections. A page is
+// an ES module with `render(main, ctx)`, loaded when first opened.
 
 let user = null;
 
-function allowed(roles) {
-  return user.role === "admin" || roles.includes(user.role);
+/** The page's own words in the console's language. */
+function title(words) {
+  return words[lang()] || words.en;
 }
 
-function visiblePages() {
-  return NAV.flatMap((s) => s.pages.filter((p) => allowed(p.roles)));
+function navPages() {
+  return user.sections.flatMap((s) => s.pages.filter((p) => p.nav));
+}
+
+/** A route pattern: "faults/incidents/{id}" matches "faults/incidents/7" with ["7"]. */
+function matcher(path) {
+  const escaped = path.split("/").map((part) => (/^\{\w+\}$/.test(part) ? "([^/]+)" : part.replace(/[.*+?^$()|[\]\\]/g, "\\$&")));
+  return new RegExp(`^${escaped.join("/")}$`);
+}
+
+const modules = new Map();
+
+function pageModule(page) {
+  if (!modules.has(page.module)) modules.set(page.module, import(page.module));
+  return modules.get(page.module);
 }
 
 function route() {
@@ -76,24 +49,23 @@ export function navigate(path, query = {}) {
 
 function renderNav(current) {
   const nav = clear(document.getElementById("nav"));
-  for (const section of NAV) {
-    const pages = section.pages.filter((p) => allowed(p.roles));
+  for (const section of user.sections) {
+    const pages = section.pages.filter((p) => p.nav);
     if (!pages.length) continue;
     nav.append(
       h(
         "div",
         { class: "nav-section" },
-        h("div", { class: "nav-title" }, t(section.label)),
+        h("div", { class: "nav-title" }, title(section.title)),
         pages.map((p) =>
           h(
             "a",
             {
               href: `#/${p.path}`,
-              class: `nav-link${p.path === current ? " active" : ""}${p.soon ? " soon" : ""}`,
+              class: `nav-link${p.path === current ? " active" : ""}`,
               dataset: { path: p.path },
             },
-            t(p.label),
-            p.soon ? h("span", { class: "badge badge-muted" }, t("app.soon")) : null,
+            title(p.title),
           ),
         ),
       ),
@@ -106,34 +78,37 @@ let renderCount = 0;
 export async function render() {
   const mine = ++renderCount;
   const { path, query } = route();
-  const pages = visiblePages();
+  const pages = navPages();
   if (!path) {
     if (pages.length) location.replace(`#/${pages[0].path}`);
     else showMessage(t("app.forbidden"));
     return;
   }
-  let target = pages.find((p) => p.path === path);
+  let target = null;
   let params = [];
-  let navPath = path;
-  if (!target) {
-    const extra = EXTRA.find((r) => r.pattern.test(path));
-    if (extra && allowed(extra.roles)) {
-      target = extra;
-      params = path.match(extra.pattern).slice(1);
-      navPath = extra.nav;
+  for (const page of user.sections.flatMap((s) => s.pages)) {
+    const m = path.match(matcher(page.path));
+    if (m) {
+      target = page;
+      params = m.slice(1);
+      break;
     }
   }
+  const navPath = target ? target.parent || target.path : path;
   renderNav(navPath);
   disposeCharts();
   const main = clear(document.getElementById("main"));
   main.dataset.page = target ? navPath : "none";
   if (!target) {
-    const known = NAV.some((s) => s.pages.some((p) => p.path === path)) || EXTRA.some((r) => r.pattern.test(path));
+    // A page the user's role may not open is not sent at all: the server knows the rest.
+    const known = user.known_paths.some((p) => matcher(p).test(path));
     main.append(h("div", { class: "alert alert-error" }, t(known ? "app.forbidden" : "app.not_found")));
     return;
   }
   try {
-    await target.page.render(main, { user, params, query, navigate, page: target, stale: () => mine !== renderCount });
+    const module = await pageModule(target);
+    if (mine !== renderCount) return;
+    await module.render(main, { user, params, query, navigate, page: target, stale: () => mine !== renderCount });
   } catch (err) {
     if (mine !== renderCount) return;
     main.append(errorBox(err));
@@ -152,7 +127,7 @@ function showMessage(text) {
 
 function renderWho() {
   const who = clear(document.getElementById("who"));
-  who.append(h("strong", {}, user.name), " · ", t(`role.${user.role}`));
+  who.append(h("strong", {}, user.name), " · ", tOr(`role.${user.role}`, user.role));
 }
 
 async function start() {

@@ -5,7 +5,7 @@ import { ApiError, api } from "../api.js";
 import { clear, h, table } from "../dom.js";
 import { dateTime, num } from "../format.js";
 import { t } from "../i18n.js";
-import { flash, pageHead } from "./shared.js";
+import { flash, pageHead } from "../ui.js";
 
 // Each account action: its request, and whether it asks first (what it undoes is named there).
 const ACTIONS = {

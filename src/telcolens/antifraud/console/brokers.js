@@ -1,10 +1,10 @@
 // Card brokers (断卡): ID cards, devices and outlets behind many SIMs on the fraud list.
 
-import { api, query } from "../api.js";
-import { h, select, table } from "../dom.js";
-import { day, num } from "../format.js";
-import { t } from "../i18n.js";
-import { field, pageHead } from "./shared.js";
+import { api, query } from "/static/js/api.js";
+import { h, select, table } from "/static/js/dom.js";
+import { day, num } from "/static/js/format.js";
+import { t } from "/static/js/i18n.js";
+import { field, pageHead } from "/static/js/ui.js";
 
 const KINDS = ["id_card", "device", "outlet"];
 

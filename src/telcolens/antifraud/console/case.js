@@ -1,10 +1,11 @@
 // One case: its evidence, reasons, calls and history, and the actions its status allows.
 
-import { ApiError, api } from "../api.js";
-import { clear, h, select, table } from "../dom.js";
-import { dateTime, day, duration, num, share } from "../format.js";
-import { t, tOr } from "../i18n.js";
-import { facts, flash, pageHead, ruleChips, statusBadge } from "./shared.js";
+import { ApiError, api } from "/static/js/api.js";
+import { clear, h, select, table } from "/static/js/dom.js";
+import { dateTime, day, duration, num, share } from "/static/js/format.js";
+import { t, tOr } from "/static/js/i18n.js";
+import { facts, flash, pageHead } from "/static/js/ui.js";
+import { ruleChips, statusBadge } from "./case_ui.js";
 
 const CATEGORIES = ["courier", "delivery", "customer_service", "sales", "government", "other_business"];
 const SHARES = new Set(["short_call_share", "answered_share", "callback_share", "new_callee_share", "night_share"]);

@@ -1,10 +1,10 @@
 // Victim warnings (预警劝阻): subscribers who talked with a flagged number, riskiest first.
 
-import { ApiError, api, query } from "../api.js";
-import { h, select, table } from "../dom.js";
-import { dateTime, day, duration, num } from "../format.js";
-import { t } from "../i18n.js";
-import { field, flash, pageHead, pager } from "./shared.js";
+import { ApiError, api, query } from "/static/js/api.js";
+import { h, select, table } from "/static/js/dom.js";
+import { dateTime, day, duration, num } from "/static/js/format.js";
+import { t } from "/static/js/i18n.js";
+import { field, flash, pageHead, pager } from "/static/js/ui.js";
 
 const OUTCOMES = ["warned_by_call", "warned_by_sms", "unreachable", "already_lost_money"];
 const PAGE_SIZE = 25;

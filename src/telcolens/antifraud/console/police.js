@@ -1,10 +1,11 @@
 // The police liaison's view: cases handed over, and the export files.
 
-import { api } from "../api.js";
-import { h, table } from "../dom.js";
-import { dateTime, num } from "../format.js";
-import { t } from "../i18n.js";
-import { pageHead, statusBadge } from "./shared.js";
+import { api } from "/static/js/api.js";
+import { h, table } from "/static/js/dom.js";
+import { dateTime, num } from "/static/js/format.js";
+import { t } from "/static/js/i18n.js";
+import { pageHead } from "/static/js/ui.js";
+import { statusBadge } from "./case_ui.js";
 
 export async function render(main, ctx) {
   const rows = await api("/api/antifraud/police/cases");

@@ -1,11 +1,11 @@
 // Fault diagnosis: the clocks on incidents, major faults per day, and the incident list.
 
-import { api, query } from "../api.js";
-import { makeChart } from "../charts.js";
-import { h, select, table } from "../dom.js";
-import { dateTime, num } from "../format.js";
-import { t } from "../i18n.js";
-import { anyYesNo, field, pageHead, pager } from "./shared.js";
+import { api, query } from "/static/js/api.js";
+import { makeChart } from "/static/js/charts.js";
+import { h, select, table } from "/static/js/dom.js";
+import { dateTime, num } from "/static/js/format.js";
+import { t } from "/static/js/i18n.js";
+import { anyYesNo, field, pageHead, pager } from "/static/js/ui.js";
 
 export const INCIDENT_STATUSES = ["open", "acknowledged", "resolved"];
 const PERIODS = [7, 30, 90];

@@ -1,21 +1,7 @@
-// Pieces the anti-fraud pages share: status badges, rule chips, the pager, page heads.
+// Widgets every console page may use: page heads, the pager, facts, filters, flashes.
 
-import { h, select } from "../dom.js";
-import { t, tOr } from "../i18n.js";
-
-export const STATUSES = ["new", "under_review", "confirmed", "cleared"];
-
-export function statusBadge(status) {
-  return h("span", { class: `badge status-${status}` }, t(`status.${status}`));
-}
-
-export function ruleChips(rules) {
-  return h(
-    "span",
-    { class: "chips" },
-    (rules || []).map((r) => h("span", { class: "chip", title: r }, tOr(`rule.${r}`, r))),
-  );
-}
+import { h, select } from "./dom.js";
+import { t } from "./i18n.js";
 
 export function pageHead(title, ...extra) {
   return h("div", { class: "page-head" }, h("h1", {}, title), ...extra);

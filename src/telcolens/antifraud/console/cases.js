@@ -1,10 +1,11 @@
 // The case queue: filters, sorting and paging kept in the page's address.
 
-import { api, query } from "../api.js";
-import { h, select, table } from "../dom.js";
-import { dateTime, day, num } from "../format.js";
-import { t, tOr } from "../i18n.js";
-import { STATUSES, anyYesNo, field, pageHead, pager, ruleChips, statusBadge } from "./shared.js";
+import { api, query } from "/static/js/api.js";
+import { h, select, table } from "/static/js/dom.js";
+import { dateTime, day, num } from "/static/js/format.js";
+import { t, tOr } from "/static/js/i18n.js";
+import { anyYesNo, field, pageHead, pager } from "/static/js/ui.js";
+import { STATUSES, ruleChips, statusBadge } from "./case_ui.js";
 
 const SORTS = ["score", "last_flagged", "first_flagged", "id"];
 const PAGE_SIZE = 25;

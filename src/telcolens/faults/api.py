@@ -11,11 +11,12 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from telcolens.api import _ves
 from telcolens.api.deps import CurrentUser, SessionDep, StoreRoute, allow, get_or_404
 from telcolens.api.params import Id, Page, PageSize
+from telcolens.faults import _ves_model as _ves
 from telcolens.faults import lifecycle
-from telcolens.faults.receivers import ParseError, parse_ves
+from telcolens.faults.receivers import ParquetSink, ParseError, parse_ves
+from telcolens.settings import get_settings
 from telcolens.store.models import INCIDENT_STATUSES, AuditEntry, Incident
 
 ENGINEERS = ("network_engineer",)
@@ -207,3 +208,9 @@ def resolve(
     lifecycle.resolve(session, incident, user.name, body.resolution)
     session.flush()
     return _detail(session, incident)
+
+
+def install(app) -> None:
+    """The app hook: the VES endpoint's sink, when ``TELCOLENS_ALARM_DATA_DIR`` is set."""
+    alarm_dir = get_settings().alarm_data_dir
+    app.state.ves_sink = ParquetSink(alarm_dir) if alarm_dir else None

@@ -1,12 +1,12 @@
 // One incident: its facts and clocks, its alarms, its history; acknowledge and resolve it.
 
-import { ApiError, api } from "../api.js";
-import { disposeCharts, makeChart } from "../charts.js";
-import { clear, h, table } from "../dom.js";
-import { dateTime, num } from "../format.js";
-import { t, tOr } from "../i18n.js";
+import { ApiError, api } from "/static/js/api.js";
+import { disposeCharts, makeChart } from "/static/js/charts.js";
+import { clear, h, table } from "/static/js/dom.js";
+import { dateTime, num } from "/static/js/format.js";
+import { t, tOr } from "/static/js/i18n.js";
 import { incidentStatusBadge, minutes, severityBadges } from "./faults.js";
-import { facts, flash, pageHead } from "./shared.js";
+import { facts, flash, pageHead } from "/static/js/ui.js";
 
 function since(start, end) {
   return end ? minutes((new Date(end) - new Date(start)) / 60_000) : null;

@@ -1,11 +1,11 @@
 // Anti-fraud overview: the day's counts, the daily trend and the map of Shandong.
 
-import { api } from "../api.js";
-import { echartsReady, makeChart } from "../charts.js";
-import { h, table } from "../dom.js";
-import { day, num } from "../format.js";
-import { t, tOr } from "../i18n.js";
-import { loadShandong } from "../shandong.js";
+import { api } from "/static/js/api.js";
+import { echartsReady, makeChart } from "/static/js/charts.js";
+import { h, table } from "/static/js/dom.js";
+import { day, num } from "/static/js/format.js";
+import { t, tOr } from "/static/js/i18n.js";
+import { loadShandong } from "/static/js/shandong.js";
 
 export function cityLabel(name) {
   return tOr(`city.${name}`, name);
