@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from telcolens import csvsafe, dataset
-from telcolens.faults.cli_incidents import INCIDENTS_FILE, MAPPING_FILE, correlate_dir
+from telcolens.faults.incidents import INCIDENTS_FILE, MAPPING_FILE, correlate_dir
 from telcolens.ingest import ingest_files
 
 

@@ -344,11 +344,17 @@ def test_planted_markup_shows_as_text_on_every_page(page: Page, server: str) -> 
     for name in nodes:
         show_tip(page, "#topology-chart", 0, data_index(page, "#topology-chart", 0, "name", name))
         expect(page.locator("#topology-chart")).to_contain_text(name)
-    # A link's tooltip: hover the middle of the first one.
+    # A link's tooltip: hover the middle of the first link, once the force layout has
+    # stopped moving the nodes (hovering while they move may land on a node instead).
     page.evaluate(
-        """() => {
+        """async () => {
           const chart = echarts.getInstanceByDom(document.querySelector('#topology-chart'));
           const edge = chart.getModel().getSeriesByIndex(0).getGraph().getEdgeByIndex(0);
+          const where = () => JSON.stringify([edge.node1.getLayout(), edge.node2.getLayout()]);
+          for (let i = 0, last = null; i < 50 && where() !== last; i++) {
+            last = where();
+            await new Promise((r) => setTimeout(r, 200));
+          }
           const [a, b] = [edge.node1.getLayout(), edge.node2.getLayout()];
           const mid = [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
           const [x, y] = chart.convertToPixel({seriesIndex: 0}, mid);

@@ -19,13 +19,13 @@ from telcolens.antifraud import workflow
 from telcolens.antifraud.lists import CATEGORIES
 from telcolens.api.deps import CurrentUser, SessionDep, StoreRoute, allow, get_or_404
 from telcolens.api.params import Id, IsoDate, Page, PageSize, Pseudonym
+from telcolens.api.schemas import HistoryItem, history
 from telcolens.errors import Conflict
 from telcolens.privacy import pseudonymise
 from telcolens.store.audit import record
 from telcolens.store.db import is_duplicate
 from telcolens.store.models import (
     CASE_STATUSES,
-    AuditEntry,
     CardBroker,
     CaseActivity,
     FraudCase,
@@ -69,13 +69,6 @@ class CasePage(BaseModel):
     page: int
     page_size: int
     items: list[CaseRow]
-
-
-class HistoryItem(BaseModel):
-    at: dt.datetime
-    actor: str
-    action: str
-    detail: dict[str, Any]
 
 
 class CaseDetail(CaseRow):
@@ -365,11 +358,6 @@ def js_safe(value: Any) -> Any:
 
 
 def _detail(session, case: FraudCase) -> CaseDetail:
-    history = session.scalars(
-        select(AuditEntry)
-        .where(AuditEntry.object_type == "fraud_case", AuditEntry.object_id == str(case.id))
-        .order_by(AuditEntry.id)
-    )
     row = CaseRow.of(case).model_dump()
     return CaseDetail(
         **row,
@@ -377,9 +365,7 @@ def _detail(session, case: FraudCase) -> CaseDetail:
         decision_note=case.decision_note,
         decided_at=case.decided_at,
         handed_over_by=case.handed_over_by,
-        history=[
-            HistoryItem(at=h.at, actor=h.actor, action=h.action, detail=h.detail) for h in history
-        ],
+        history=history(session, "fraud_case", case.id),
     )
 
 

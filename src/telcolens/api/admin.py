@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from telcolens.api.deps import CurrentUser, SessionDep, StoreRoute, allow
 from telcolens.api.params import Page
+from telcolens.api.schemas import UserPublic
 from telcolens.capabilities import role_names
 from telcolens.store import users as accounts
 from telcolens.store.models import AuditEntry, User
@@ -37,9 +38,9 @@ class NewPassword(BaseModel):
     password: Password
 
 
-class UserPublic(BaseModel):
-    name: str
-    role: str
+class UserAccount(UserPublic):
+    """A user as the administrators see it."""
+
     active: bool
     created_at: dt.datetime
     sessions: int = Field(0, description="Live logins.")
@@ -63,14 +64,14 @@ class AuditPage(BaseModel):
     items: list[AuditRow]
 
 
-def _public(u: User, sessions: int = 0) -> UserPublic:
-    return UserPublic(
+def _public(u: User, sessions: int = 0) -> UserAccount:
+    return UserAccount(
         name=u.name, role=u.role, active=u.active, created_at=u.created_at, sessions=sessions
     )
 
 
 @router.get("/users")
-def users(session: SessionDep) -> list[UserPublic]:
+def users(session: SessionDep) -> list[UserAccount]:
     live = accounts.live_sessions(session)
     return [
         _public(u, live.get(u.id, 0)) for u in session.scalars(select(User).order_by(User.name))
@@ -78,24 +79,24 @@ def users(session: SessionDep) -> list[UserPublic]:
 
 
 @router.post("/users", status_code=status.HTTP_201_CREATED)
-def add_user(body: UserCreate, session: SessionDep, user: CurrentUser) -> UserPublic:
+def add_user(body: UserCreate, session: SessionDep, user: CurrentUser) -> UserAccount:
     u = accounts.create_user(session, body.name, body.role, body.password, actor=user.name)
     return _public(u)
 
 
-def _after(session: Session, u: User) -> UserPublic:
+def _after(session: Session, u: User) -> UserAccount:
     session.flush()  # the row's version check: a concurrent change is a 409 here
     return _public(u, accounts.live_sessions(session).get(u.id, 0))
 
 
 @router.post("/users/{name}/disable")
-def disable_user(name: UserName, session: SessionDep, user: CurrentUser) -> UserPublic:
+def disable_user(name: UserName, session: SessionDep, user: CurrentUser) -> UserAccount:
     """Disable a user: their logins end at once and they cannot log in again."""
     return _after(session, accounts.disable_user(session, name, actor=user.name))
 
 
 @router.post("/users/{name}/enable")
-def enable_user(name: UserName, session: SessionDep, user: CurrentUser) -> UserPublic:
+def enable_user(name: UserName, session: SessionDep, user: CurrentUser) -> UserAccount:
     """Let a disabled user log in again."""
     return _after(session, accounts.enable_user(session, name, actor=user.name))
 

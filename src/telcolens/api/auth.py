@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from telcolens.api import console
 from telcolens.api.deps import COOKIE, CurrentUser, SessionDep, StoreRoute, in_unit, request_token
+from telcolens.api.schemas import UserPublic
 from telcolens.errors import TooManyAttempts
 from telcolens.settings import get_settings
 from telcolens.store import throttle
@@ -86,11 +87,6 @@ def _one_at_a_time(keys: list[str], throttled: bool) -> Iterator[None]:
 class Login(BaseModel):
     name: str = Field(max_length=64)
     password: str = Field(max_length=256)
-
-
-class UserPublic(BaseModel):
-    name: str
-    role: str
 
 
 class LoginPublic(BaseModel):

@@ -13,11 +13,12 @@ from sqlalchemy import func, select
 
 from telcolens.api.deps import CurrentUser, SessionDep, StoreRoute, allow, get_or_404
 from telcolens.api.params import Id, Page, PageSize
+from telcolens.api.schemas import HistoryItem, history
 from telcolens.faults import _ves_model as _ves
 from telcolens.faults import lifecycle
 from telcolens.faults.receivers import ParquetSink, ParseError, parse_ves
 from telcolens.settings import get_settings
-from telcolens.store.models import INCIDENT_STATUSES, AuditEntry, Incident
+from telcolens.store.models import INCIDENT_STATUSES, Incident
 
 ENGINEERS = ("network_engineer",)
 log = logging.getLogger(__name__)
@@ -53,12 +54,6 @@ class IncidentRow(BaseModel):
 class IncidentPage(BaseModel):
     total: int
     items: list[IncidentRow]
-
-
-class HistoryItem(BaseModel):
-    at: dt.datetime
-    actor: str
-    action: str
 
 
 class IncidentDetail(IncidentRow):
@@ -171,17 +166,12 @@ def _incident(session, incident_id: int) -> Incident:
 
 
 def _detail(session, i: Incident) -> IncidentDetail:
-    history = session.scalars(
-        select(AuditEntry)
-        .where(AuditEntry.object_type == "incident", AuditEntry.object_id == str(i.id))
-        .order_by(AuditEntry.id)
-    )
     return IncidentDetail(
         **IncidentRow.of(i).model_dump(),
         alarms=i.alarms,
         topology=i.topology,
         resolution=i.resolution,
-        history=[HistoryItem(at=h.at, actor=h.actor, action=h.action) for h in history],
+        history=history(session, "incident", i.id),
     )
 
 

@@ -15,14 +15,11 @@ from sqlalchemy.orm import Session
 from telcolens import csvsafe
 from telcolens.cli_service import DatabaseOption, _os_user, engine_or_fail
 from telcolens.console import console
-from telcolens.dataset import read_table
 from telcolens.errors import BadInput, NotFound
-from telcolens.faults.correlate import IncidentCorrelator, Incidents
 from telcolens.faults.evaluate_incidents import read_fault_truth, score_incidents
+from telcolens.faults.incidents import INCIDENTS_FILE, MAPPING_FILE, correlate_dir
 from telcolens.faults.lifecycle import load_incidents, neighbourhoods
 from telcolens.store.db import patient
-
-INCIDENTS_FILE, MAPPING_FILE = "incidents.csv", "alarm_incidents.csv"
 
 DataOption = Annotated[
     Path, typer.Option("--data", file_okay=False, help="Data directory (alarms, links tables).")
@@ -68,24 +65,6 @@ def incidents(
                 topology=neighbourhoods(result.incidents, result.alarm_incidents, alarms, links),
             )
         console.print(f"Store: {loaded.opened} incidents opened, {loaded.updated} updated")
-
-
-def correlate_dir(
-    data: Path, out: Path, causes: frozenset[tuple[str, str]] | None = None
-) -> tuple[Incidents, pd.DataFrame, pd.DataFrame]:
-    """Correlate the alarms of ``data``, write incidents.csv and alarm_incidents.csv.
-
-    Returns the incidents and the alarms and links they came from.
-    """
-    alarms = read_table(data, "alarms").to_pandas()
-    links = read_table(data, "links").to_pandas()
-    if alarms.empty or links.empty:
-        raise NotFound(f"{data}: needs both an alarms and a links table with rows")
-    result = IncidentCorrelator(causes=causes).fit(links).correlate(alarms)
-    out.mkdir(parents=True, exist_ok=True)
-    csvsafe.write_frame(result.incidents, out / INCIDENTS_FILE)
-    csvsafe.write_frame(result.alarm_incidents, out / MAPPING_FILE)
-    return result, alarms, links
 
 
 def evaluate(data: DataOption, out: OutOption) -> None:

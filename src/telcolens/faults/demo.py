@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from telcolens.capabilities import DemoContext, DemoResult
-from telcolens.faults.cli_incidents import INCIDENTS_FILE, correlate_dir
 from telcolens.faults.evaluate_incidents import read_fault_truth, score_incidents
+from telcolens.faults.incidents import INCIDENTS_FILE, correlate_dir
 from telcolens.faults.lifecycle import load_incidents, neighbourhoods
 
 

@@ -34,7 +34,7 @@ const en = {
   "login.password": "Password",
   "login.submit": "Sign in",
   "login.failed": "Wrong name or password.",
-  "login.hint": "Accounts are created by an administrator (`telcolens user add`).",
+  "login.hint": "Accounts are created by an administrator (`telcolens users add`).",
 
   "role.admin": "Administrator",
   "role.fraud_analyst": "Fraud analyst",
@@ -364,7 +364,7 @@ const zh = {
   "login.password": "密码",
   "login.submit": "登录",
   "login.failed": "用户名或密码错误。",
-  "login.hint": "账号由管理员创建（`telcolens user add`）。",
+  "login.hint": "账号由管理员创建（`telcolens users add`）。",
 
   "role.admin": "管理员",
   "role.fraud_analyst": "反诈分析员",
