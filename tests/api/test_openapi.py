@@ -28,3 +28,20 @@ def test_no_two_schemas_share_a_name(sqlite_client: TestClient) -> None:
     """FastAPI names a second model of the same name module__path__Name: one of each."""
     names = list(_schema(sqlite_client)["components"]["schemas"])
     assert [n for n in names if "__" in n] == []
+
+
+def test_pseudonyms_are_strings_and_lists_share_one_envelope(sqlite_client: TestClient) -> None:
+    schemas = _schema(sqlite_client)["components"]["schemas"]
+    for model, field in (
+        ("CaseRow", "subscriber_id"),
+        ("CaseDetail", "subscriber_id"),
+        ("WarningRow", "subscriber_id"),
+        ("WarningRow", "fraud_number"),
+        ("CellActivity", "cell_id"),
+        ("WhitelistRow", "subscriber_id"),
+        ("Whitelisted", "subscriber_id"),
+        ("ExportRow", "number_pseudonym"),
+    ):
+        assert schemas[model]["properties"][field]["type"] == "string", (model, field)
+    for page in ("CasePage", "WarningPage", "IncidentPage", "AuditPage"):
+        assert {"total", "page", "page_size", "items"} <= set(schemas[page]["required"]), page

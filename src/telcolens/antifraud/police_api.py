@@ -26,6 +26,7 @@ from sqlalchemy import select
 from telcolens import csvsafe
 from telcolens.api.deps import CurrentUser, SessionDep, StoreRoute, allow
 from telcolens.api.params import IsoDate
+from telcolens.api.schemas import Pseudonym
 from telcolens.store.audit import record
 from telcolens.store.models import AuditEntry, FraudCase, PoliceExport
 
@@ -61,7 +62,7 @@ class ExportRow(BaseModel):
     """One handed-over case as the centre gets it (the fields of ``EXPORT_FIELDS``)."""
 
     case_id: int
-    number_pseudonym: str
+    number_pseudonym: Pseudonym
     status: str
     withdrawn: bool
     withdrawn_at: dt.datetime | None
@@ -103,7 +104,7 @@ def _export_row(c: FraudCase, confirmed: tuple[str, dt.datetime] | None) -> dict
     analyst, confirmed_at = confirmed or (c.analyst, c.decided_at)
     return {
         "case_id": c.id,
-        "number_pseudonym": str(c.subscriber_id),
+        "number_pseudonym": c.subscriber_id,
         "status": c.status,
         "withdrawn": withdrawn,
         "withdrawn_at": c.decided_at if withdrawn else None,
@@ -179,7 +180,9 @@ def export(
     name = f"telcolens-police-export-{stamp}.{format}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if format == "json":
-        body = json.dumps(jsonable_encoder(rows), ensure_ascii=False, indent=1)
+        # The model's python form (the pseudonym a string), with datetimes as isoformat() has them.
+        typed = [ExportRow.model_validate(r).model_dump() for r in rows]
+        body = json.dumps(jsonable_encoder(typed), ensure_ascii=False, indent=1)
         return Response(body, media_type="application/json", headers=headers)
     buf = io.StringIO()
     writer = csvsafe.dict_writer(buf, EXPORT_FIELDS)

@@ -7,10 +7,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from telcolens.api.deps import CurrentUser, SessionDep, StoreRoute, allow
+from telcolens.api.paging import Paged, paginate
 from telcolens.api.params import Page
 from telcolens.api.schemas import UserPublic
 from telcolens.capabilities import role_names
@@ -59,9 +60,8 @@ class AuditRow(BaseModel):
     detail: dict[str, Any]
 
 
-class AuditPage(BaseModel):
-    total: int
-    items: list[AuditRow]
+class AuditPage(Paged[AuditRow]):
+    """A page of the audit log."""
 
 
 def _public(u: User, sessions: int = 0) -> UserAccount:
@@ -131,12 +131,11 @@ def audit(
     ):
         if value is not None:
             q = q.where(col == value)
-    total = session.scalar(select(func.count()).select_from(q.subquery()))
-    rows = session.scalars(
-        q.order_by(AuditEntry.id.desc()).offset((page - 1) * page_size).limit(page_size)
-    )
+    total, rows = paginate(session, q.order_by(AuditEntry.id.desc()), page, page_size)
     return {
-        "total": total or 0,
+        "total": total,
+        "page": page,
+        "page_size": page_size,
         "items": [
             {
                 "at": e.at,
@@ -146,6 +145,6 @@ def audit(
                 "object_id": e.object_id,
                 "detail": e.detail,
             }
-            for e in rows
+            for e in rows.scalars()
         ],
     }

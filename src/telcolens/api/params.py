@@ -33,6 +33,6 @@ IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 Id = Annotated[int, Path(ge=1, le=INT32_MAX, description="The object's id.")]
 Page = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1.")]
 PageSize = Annotated[int, Query(ge=1, le=500, description="Rows per page.")]
-Pseudonym = Annotated[
+PseudonymQuery = Annotated[
     int | None, Query(ge=INT64_MIN, le=INT64_MAX, description="One number's pseudonym.")
 ]

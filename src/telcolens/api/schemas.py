@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, PlainSerializer, WithJsonSchema
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from telcolens.store.models import AuditEntry
+
+Pseudonym = Annotated[
+    int,
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": "^-?[0-9]+$",
+            "description": "A 64-bit pseudonym, as a string (JavaScript numbers would round it).",
+            "examples": ["-4611686018427387904"],
+        }
+    ),
+]
+"""A pseudonym in an answer: held as an integer, always sent as a string."""
 
 
 class UserPublic(BaseModel):

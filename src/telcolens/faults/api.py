@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from telcolens.api.deps import CurrentUser, SessionDep, StoreRoute, allow, get_or_404
+from telcolens.api.paging import Paged, paginate
 from telcolens.api.params import Id, Page, PageSize
 from telcolens.api.schemas import HistoryItem, history
 from telcolens.faults import _ves_model as _ves
@@ -51,9 +52,8 @@ class IncidentRow(BaseModel):
         return cls(**{k: getattr(i, k) for k in cls.model_fields})
 
 
-class IncidentPage(BaseModel):
-    total: int
-    items: list[IncidentRow]
+class IncidentPage(Paged[IncidentRow]):
+    """A page of incidents."""
 
 
 class IncidentDetail(IncidentRow):
@@ -152,13 +152,15 @@ def incidents(
         q = q.where(Incident.status == status_)
     if major is not None:
         q = q.where(Incident.major == major)
-    total = session.scalar(select(func.count()).select_from(q.subquery()))
-    rows = session.scalars(
-        q.order_by(Incident.opened_at.desc(), Incident.id.desc())
-        .offset((page - 1) * page_size)
-        .limit(page_size)
+    total, rows = paginate(
+        session, q.order_by(Incident.opened_at.desc(), Incident.id.desc()), page, page_size
     )
-    return {"total": total or 0, "items": [IncidentRow.of(i) for i in rows]}
+    return {
+        "total": total,
+        "page": page,
+        "page_size": page_size,
+        "items": [IncidentRow.of(i) for i in rows.scalars()],
+    }
 
 
 def _incident(session, incident_id: int) -> Incident:
