@@ -27,13 +27,14 @@ class Paged(BaseModel, Generic[T]):
 
 
 def count(session: Session, statement: Select[Any]) -> int:
-    """How many rows ``statement`` selects, ignoring its order."""
-    statement = statement.order_by(None)
-    if statement._group_by_clauses or statement._distinct or statement._limit_clause is not None:
-        query = select(func.count()).select_from(statement.subquery())
-    else:  # a plain filter: count(*) over the same FROM and WHERE, no subquery
-        query = statement.with_only_columns(func.count(), maintain_column_froms=True)
-    return session.execute(query).scalar() or 0
+    """How many rows ``statement`` selects, ignoring its order.
+
+    Counted over the statement as a subquery, which is right for grouped and distinct
+    statements too; SQLite and PostgreSQL flatten it for a plain filter, so it costs what
+    ``count(*)`` over the table would.
+    """
+    subquery = statement.order_by(None).subquery()
+    return session.execute(select(func.count()).select_from(subquery)).scalar() or 0
 
 
 def paginate(
