@@ -213,3 +213,25 @@ def test_password_reset_and_ending_sessions(sqlite_client: TestClient) -> None:
         "/api/admin/users/service_agent/password", json={"password": PASSWORD}, headers=admin
     )
     sqlite_client.cookies.clear()
+
+
+def test_failed_logins_prune_quiet_throttle_rows(sqlite_client: TestClient, monkeypatch) -> None:
+    """Guessing many names leaves a row each; the logins drop the long-quiet ones."""
+    import datetime as dt
+
+    from telcolens.api import auth
+    from telcolens.store.models import LoginThrottle, utcnow
+
+    long_ago = utcnow() - dt.timedelta(hours=2)
+    with sqlite_client.app.state.sessions() as s, s.begin():
+        s.add(
+            LoginThrottle(
+                key="name:gone", failures=3, first_failed_at=long_ago, last_failed_at=long_ago
+            )
+        )
+    monkeypatch.setattr(auth, "PRUNE_EVERY", 1)
+    r = sqlite_client.post("/api/auth/login", json={"name": "prune-me", "password": "x" * 12})
+    assert r.status_code == 401
+    with sqlite_client.app.state.sessions() as s:
+        assert s.get(LoginThrottle, "name:gone") is None
+        assert s.get(LoginThrottle, "name:prune-me") is not None

@@ -8,6 +8,7 @@ count or the new session (one unit of work). See docs/service.md, "Logins".
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections import Counter
@@ -50,6 +51,8 @@ _LOGINS = anyio.CapacityLimiter(1)
 # Blocks this process has seen start, by key: checked before the store is asked, so a
 # blocked guesser is answered from memory. The store stays the truth across processes.
 _BLOCKED: dict[str, float] = {}
+_FAILED = itertools.count(1)
+PRUNE_EVERY = 500  # failed logins
 
 
 def _known_blocks(keys: list[str]) -> int:
@@ -143,6 +146,9 @@ def _before(session: Session, keys: list[str], name: str, throttled: bool):
 
 def _failed(session: Session, keys: list[str], name: str, throttled: bool) -> None:
     failures = throttle.fail(session, keys) if throttled else []
+    if throttled and next(_FAILED) % PRUNE_EVERY == 0:
+        # Guessing many names or from many addresses leaves a row each: drop the quiet ones.
+        throttle.prune(session)
     now = time.monotonic()
     for f in failures:
         if f.blocked_for:
