@@ -72,8 +72,8 @@ def check_roles_and_pages(path: str, cap: Capability) -> list[str]:
     return problems
 
 
-def cli_commands(cap: Capability) -> list[list[str]]:
-    """Every command path the capability adds (["antifraud", "run"], ["profile"], ...)."""
+def cli_app(cap: Capability) -> typer.Typer:
+    """A root app holding only the capability's commands."""
     app = typer.Typer()
     cap.register_cli(app)
 
@@ -81,6 +81,12 @@ def cli_commands(cap: Capability) -> list[list[str]]:
     def _root() -> None:  # a group even when the capability adds one command
         pass
 
+    return app
+
+
+def cli_commands(cap: Capability) -> list[list[str]]:
+    """Every command path the capability adds (["antifraud", "run"], ["profile"], ...)."""
+    app = cli_app(cap)
     out = []
 
     def walk(command, prefix: list[str]) -> None:
@@ -96,13 +102,7 @@ def cli_commands(cap: Capability) -> list[list[str]]:
 
 def check_cli(cap: Capability) -> list[str]:
     problems = []
-    app = typer.Typer()
-    cap.register_cli(app)
-
-    @app.callback()
-    def _root() -> None:
-        pass
-
+    app = cli_app(cap)
     commands = cli_commands(cap)
     if not commands:
         problems.append("adds no CLI command")

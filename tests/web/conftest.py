@@ -155,6 +155,11 @@ def page(browser: Browser) -> Iterator[Page]:
         yield pg
 
 
+def nav_paths(page: Page) -> list[str]:
+    """The paths of the navigation's entries, in order."""
+    return page.eval_on_selector_all("#nav .nav-link", "els => els.map(e => e.dataset.path)")
+
+
 def login(page: Page, base: str, name: str) -> None:
     """Log in through the login page and wait for the console."""
     page.goto(f"{base}/login")

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from telcolens.capabilities import capabilities
-from tests.web.conftest import USERS, login
+from tests.web.conftest import USERS, login, nav_paths
 
 pytestmark = pytest.mark.browser
 PAGES = [pytest.param(cap.name, page, id=page.path) for cap in capabilities() for page in cap.pages]
@@ -49,6 +49,4 @@ def test_each_page_opens_for_its_roles_and_no_other(
     login(page, server, other)
     page.goto(f"{server}/#/{route}")
     expect(page.locator("#main .alert-error")).to_have_text("Your role cannot use this page.")
-    assert declared.path not in page.eval_on_selector_all(
-        "#nav .nav-link", "els => els.map(e => e.dataset.path)"
-    )
+    assert declared.path not in nav_paths(page)

@@ -11,16 +11,12 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.web.conftest import PASSWORD, login
+from tests.web.conftest import PASSWORD, login, nav_paths
 
 pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[2]
 # Saved by every run (build/ is ignored); docs/img/ holds a copy from one.
 SCREENSHOT = REPO / "build" / "screenshots" / "console-antifraud.png"
-
-
-def nav_paths(page: Page) -> list[str]:
-    return page.eval_on_selector_all("#nav .nav-link", "els => els.map(e => e.dataset.path)")
 
 
 def test_anonymous_visit_lands_on_login(page: Page, server: str) -> None:

@@ -10,16 +10,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from telcolens.faults.lifecycle import RECORD_TZ
-from tests.web.conftest import login
+from tests.web.conftest import login, nav_paths
 
 pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[2]
 # Saved by every run (build/ is ignored); docs/img/ holds a copy from one.
 SCREENSHOT = REPO / "build" / "screenshots" / "console-faults.png"
-
-
-def nav_paths(page: Page) -> list[str]:
-    return page.eval_on_selector_all("#nav .nav-link", "els => els.map(e => e.dataset.path)")
 
 
 def card_value(page: Page, key: str):

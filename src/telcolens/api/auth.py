@@ -73,7 +73,7 @@ def _one_at_a_time(keys: list[str], throttled: bool) -> Iterator[None]:
     Runs on the event loop only, so the count needs no lock.
     """
     if throttled:
-        if any(_IN_FLIGHT[k] >= MAX_IN_FLIGHT[k.split(":", 1)[0]] for k in keys):
+        if any(_IN_FLIGHT[k] >= MAX_IN_FLIGHT[throttle.kind_of(k)] for k in keys):
             raise TooManyAttempts("a login for this name or address is being checked", 1)
         if _HASHING.statistics().tasks_waiting >= MAX_WAITING:
             raise TooManyAttempts("too many logins at once; try again", 1)
@@ -158,7 +158,7 @@ def _failed(session: Session, keys: list[str], name: str, throttled: bool) -> No
             del _BLOCKED[key]
     # Every failure that gets through is audited; the throttle keeps them few (a 429 is
     # answered before any password is checked and leaves no row).
-    detail = {f.key.split(":", 1)[0]: f.failures for f in failures}
+    detail = {throttle.kind_of(f.key): f.failures for f in failures}
     blocked = max((f.blocked_for for f in failures), default=0)
     record(session, name, "auth.login_failed", "user", name, failures=detail, blocked_s=blocked)
 

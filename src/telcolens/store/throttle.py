@@ -45,6 +45,11 @@ class Failure:
     blocked_for: float  # seconds; 0 while under the free failures
 
 
+def kind_of(key: str) -> str:
+    """``"name"`` or ``"addr"``: what a throttle key counts against."""
+    return key.split(":", 1)[0]
+
+
 def keys(name: str, address: str | None) -> list[str]:
     """The throttle keys of a login attempt: its (case-folded) name and its address."""
     out = [f"name:{name.strip().casefold()[:64]}"]
@@ -94,7 +99,7 @@ def fail(session: Session, keys: list[str], now: dt.datetime | None = None) -> l
             },
         ).returning(table.c.failures)
         failures = session.execute(stmt).scalar_one()
-        seconds = delay(key.split(":", 1)[0], failures)
+        seconds = delay(kind_of(key), failures)
         if seconds:
             session.execute(
                 table.update()
