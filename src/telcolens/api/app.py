@@ -17,7 +17,6 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from telcolens import __version__
@@ -79,7 +78,7 @@ def create_app(database_url: str | None = None, *, migrate: bool = True) -> Fast
         try:
             with engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
-        except SQLAlchemyError:  # every driver error comes wrapped: "not healthy", no trace
+        except Exception:  # any failure to reach the store means "not healthy", never a trace
             return False
         return True
 
