@@ -34,8 +34,8 @@ import numpy as np
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from telcolens.antifraud.models import FraudCase
 from telcolens.store.db import make_engine, upgrade
-from telcolens.store.models import FraudCase
 from telcolens.store.users import create_user
 
 PASSWORD = "benchmark-password"

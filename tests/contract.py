@@ -8,14 +8,17 @@ and demo parts need fixtures and live in ``tests/test_capabilities.py``.
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import typer
+from fastapi import APIRouter
 from fastapi.routing import APIRoute
 from typer.main import get_command
 from typer.testing import CliRunner
 
 from telcolens.capabilities import Capability, console_dir, resolve, role_names
+from telcolens.store.models import Base
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,13 +36,27 @@ def route_roles(route: APIRoute) -> set[str] | None:
     return found
 
 
+def router_roles(router: APIRouter) -> set[str] | None:
+    """The roles an ``allow(...)`` declared on the router itself admits, or None."""
+    found = [getattr(d.dependency, "__roles__", None) for d in router.dependencies]
+    declared = [set(r) for r in found if r is not None]
+    return set.union(*declared) if declared else None
+
+
 def check_routes(cap: Capability) -> list[str]:
     problems = []
     known = set(role_names())
     for ref in cap.routers:
-        for route in resolve(ref).routes:
-            if not isinstance(route, APIRoute):
-                continue
+        router = resolve(ref)
+        routes = [r for r in router.routes if isinstance(r, APIRoute)]
+        if router_roles(router) is None and len(routes) > 1:
+            each = {frozenset(route_roles(r) or ()) for r in routes}
+            if len(each) == 1:
+                problems.append(
+                    f"{ref}: every route admits {sorted(next(iter(each)))}; "
+                    "declare allow(...) once on the router"
+                )
+        for route in routes:
             roles = route_roles(route)
             where = f"{sorted(route.methods)} {route.path}"
             if roles is None:
@@ -49,6 +66,26 @@ def check_routes(cap: Capability) -> list[str]:
             documented = route.responses.get(200, {}).get("content")  # e.g. CSV or JSON
             if route.response_model is None and route.status_code != 204 and not documented:
                 problems.append(f"{where} has no response model")
+    return problems
+
+
+def check_models(cap: Capability) -> list[str]:
+    """Its store models build on the store's ``Base`` (one metadata, one Alembic chain)."""
+    if cap.models is None:
+        return []
+    try:
+        module = importlib.import_module(cap.models)
+    except ImportError as e:
+        return [f"models module {cap.models} does not import: {e}"]
+    mapped = [
+        obj
+        for obj in vars(module).values()
+        if isinstance(obj, type) and hasattr(obj, "__table__") and obj.__module__ == cap.models
+    ]
+    problems = [] if mapped else [f"models module {cap.models} declares no table"]
+    for model in mapped:
+        if not issubclass(model, Base):
+            problems.append(f"{model.__name__} is not built on telcolens.store.models.Base")
     return problems
 
 
@@ -126,6 +163,7 @@ def problems(path: str, cap: Capability) -> list[str]:
     """Everything static the contract asks of a capability (browser and demo runs aside)."""
     return [
         *check_routes(cap),
+        *check_models(cap),
         *check_roles_and_pages(path, cap),
         *check_cli(cap),
         *check_docs(cap),

@@ -104,6 +104,47 @@ def test_a_route_without_a_role_check_fails_the_contract(example: Capability) ->
         del api.open_router
 
 
+def test_a_router_repeating_one_role_check_on_each_route_fails_the_contract(
+    example: Capability,
+) -> None:
+    from fastapi import APIRouter
+
+    from telcolens.api.deps import allow
+    from tests.example_capability import api
+
+    repeated = APIRouter(prefix="/api/example-repeated")
+
+    @repeated.get("/a", dependencies=[allow("example_user")])
+    def a() -> dict[str, str]:
+        return {}
+
+    @repeated.get("/b", dependencies=[allow("example_user")])
+    def b() -> dict[str, str]:
+        return {}
+
+    api.repeated = repeated
+    try:
+        broken = dataclasses.replace(example, routers=(f"{EXAMPLE}.api:repeated",))
+        assert any("declare allow(...) once" in p for p in contract.check_routes(broken))
+    finally:
+        del api.repeated
+
+
+def test_store_models_off_the_store_base_fail_the_contract(example: Capability) -> None:
+    missing = dataclasses.replace(example, models=f"{EXAMPLE}.no_such_models")
+    assert any("does not import" in p for p in contract.check_models(missing))
+    stray = dataclasses.replace(example, models="tests.example_capability.stray_models")
+    assert any("not built on" in p for p in contract.check_models(stray))
+
+
+def test_every_capability_table_is_in_the_one_metadata() -> None:
+    from telcolens.store.models import Base
+
+    modules = registry.load_models()
+    assert {"telcolens.antifraud.models", "telcolens.faults.models"} <= set(modules)
+    assert {"fraud_cases", "incidents", "users", "audit_log"} <= set(Base.metadata.tables)
+
+
 def test_the_example_capability_needs_only_its_folder(
     example: Capability, tmp_path: Path, province: Path
 ) -> None:

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from telcolens.antifraud.models import FraudCase
 from telcolens.cli import app
 from telcolens.store.db import make_engine
-from telcolens.store.models import FraudCase
 from telcolens.store.users import authenticate
 from tests.profile._tiny import make_tiny_province
 

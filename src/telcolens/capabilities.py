@@ -2,7 +2,8 @@
 
 A capability is a package (``telcolens.profile``, ``telcolens.antifraud``, ...) that
 exposes ``CAPABILITY``, one object declaring everything it adds: its CLI commands, its
-step in ``telcolens demo``, its API routers, its roles, its console pages and an app hook.
+step in ``telcolens demo``, its API routers, its roles, its console pages, its store
+models and an app hook.
 The platform builds the CLI, the app, the role list and the console's navigation from
 it. Adding a capability touches its own folder plus one line in ``BUILTIN``.
 
@@ -88,6 +89,8 @@ class Capability:
     routers: tuple[str, ...] = ()  # "module:attribute" of each APIRouter
     pages: tuple[Page, ...] = ()
     app_hook: str | None = None  # "module:function", called with the app as it is built
+    # Module declaring its store tables on ``telcolens.store.models.Base`` (one Alembic chain).
+    models: str | None = None
     docs: str | None = None  # docs/<this>.md; default the capability's name
 
 
@@ -134,6 +137,18 @@ def roles() -> list[Role]:
 
 def role_names() -> tuple[str, ...]:
     return tuple(r.name for r in roles())
+
+
+def load_models() -> list[str]:
+    """Import every capability's store models, so that ``Base.metadata`` holds all tables.
+
+    The migrations' environment calls this (autogenerate compares the whole schema), as
+    does the app; returns the modules imported.
+    """
+    modules = [cap.models for cap in capabilities() if cap.models]
+    for module in modules:
+        importlib.import_module(module)
+    return modules
 
 
 def resolve(ref: str) -> object:

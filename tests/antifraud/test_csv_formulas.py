@@ -22,9 +22,9 @@ from telcolens.antifraud import lists
 from telcolens.antifraud.cli_run import _store_lists
 from telcolens.antifraud.daily import run_day
 from telcolens.antifraud.load import load_run
+from telcolens.antifraud.models import CardBroker, CaseActivity, Reinstatement, WhitelistEntry
 from telcolens.ingest import ingest_files
 from telcolens.store.db import make_engine, upgrade
-from telcolens.store.models import CardBroker, CaseActivity, Reinstatement, WhitelistEntry
 
 CITY = "=cmd|' /C calc'!A0 "  # the classic DDE payload, in front of each real city
 OUTLET = "@SUM("

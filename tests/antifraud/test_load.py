@@ -24,10 +24,7 @@ from telcolens.antifraud.load import (
     load_run,
     load_run_alone,
 )
-from telcolens.cli import app
-from telcolens.store.db import make_engine, upgrade
-from telcolens.store.models import (
-    AuditEntry,
+from telcolens.antifraud.models import (
     CardBroker,
     CaseActivity,
     FraudCase,
@@ -35,6 +32,9 @@ from telcolens.store.models import (
     VictimWarning,
     WhitelistEntry,
 )
+from telcolens.cli import app
+from telcolens.store.db import make_engine, upgrade
+from telcolens.store.models import AuditEntry
 
 
 @pytest.fixture

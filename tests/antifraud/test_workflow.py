@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from telcolens.antifraud import workflow
+from telcolens.antifraud.models import FraudCase, Reinstatement, WhitelistEntry
 from telcolens.store.db import make_engine, upgrade
-from telcolens.store.models import AuditEntry, FraudCase, Reinstatement, WhitelistEntry
+from telcolens.store.models import AuditEntry
 
 
 @pytest.fixture

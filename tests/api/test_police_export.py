@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from telcolens import csvsafe
-from telcolens.store.models import FraudCase
+from telcolens.antifraud.models import FraudCase
 from tests.api.conftest import token
 
 

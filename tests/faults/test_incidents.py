@@ -111,8 +111,8 @@ def test_the_cli_reads_a_cause_graph_and_refuses_a_bad_one(province, tmp_path):
 def test_the_cli_loads_incidents_into_the_store_once(province, tmp_path):
     import sqlalchemy as sa
 
+    from telcolens.faults.models import Incident
     from telcolens.store.db import make_engine
-    from telcolens.store.models import Incident
 
     url = f"sqlite:///{tmp_path / 'store.db'}"
     args = ["faults", "incidents", "--data", str(province), "--out", str(tmp_path / "inc")]

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from telcolens.faults import lifecycle
-from telcolens.store.models import AuditEntry, Incident
+from telcolens.faults.models import Incident
+from telcolens.store.models import AuditEntry
 
 T0 = pd.Timestamp("2026-11-20 08:00:00")  # China Standard Time, as in the alarm records
 UTC0 = dt.datetime(2026, 11, 20, 0, 0, tzinfo=dt.UTC)

@@ -16,9 +16,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from telcolens.antifraud.models import WhitelistEntry
 from telcolens.privacy import pseudonymise
 from telcolens.store.db import make_engine
-from telcolens.store.models import AuditEntry, WhitelistEntry
+from telcolens.store.models import AuditEntry
 from tests.load.conftest import Server
 
 pytestmark = pytest.mark.load

@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
+from telcolens.capabilities import load_models
 from telcolens.store.audit import record
 from telcolens.store.db import (
     StoreError,
@@ -19,6 +20,7 @@ from telcolens.store.db import (
 from telcolens.store.models import Base
 
 pytestmark = pytest.mark.usefixtures("store_url")
+load_models()  # every capability's tables on Base.metadata, as the migrations see them
 
 
 def test_upgrade_from_empty_creates_every_table(store_url: str) -> None:

@@ -19,10 +19,10 @@ from sqlalchemy.orm import sessionmaker
 
 from telcolens.antifraud.daily import run_day
 from telcolens.antifraud.load import load_run
+from telcolens.antifraud.models import FraudCase
 from telcolens.api.app import create_app
 from telcolens.faults.lifecycle import RECORD_TZ, load_incidents, neighbourhoods
 from telcolens.store.db import make_engine, upgrade
-from telcolens.store.models import FraudCase
 from telcolens.store.users import create_user
 from tests.faults.test_lifecycle import _incidents, _topology_inputs
 

@@ -22,11 +22,13 @@ from sqlalchemy.orm import sessionmaker
 
 from telcolens.antifraud import workflow
 from telcolens.antifraud.load import load_run
+from telcolens.antifraud.models import FraudCase, VictimWarning, WhitelistEntry
 from telcolens.faults import lifecycle
 from telcolens.faults.lifecycle import RECORD_TZ, load_incidents, neighbourhoods
+from telcolens.faults.models import Incident
 from telcolens.store.audit import record
 from telcolens.store.db import make_engine, upgrade
-from telcolens.store.models import FraudCase, Incident, VictimWarning, WhitelistEntry, utcnow
+from telcolens.store.models import utcnow
 from telcolens.store.users import create_user
 from tests.web.conftest import PASSWORD, open_page
 

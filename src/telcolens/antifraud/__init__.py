@@ -28,7 +28,12 @@ CAPABILITY = Capability(
         ),
         Role("service_agent", "Calls or texts the subscribers on the victim warning list."),
     ),
-    routers=("telcolens.antifraud.api:router", "telcolens.antifraud.police_api:router"),
+    routers=(
+        "telcolens.antifraud.api:router",
+        "telcolens.antifraud.warnings_api:router",
+        "telcolens.antifraud.police_api:router",
+    ),
+    models="telcolens.antifraud.models",
     pages=(
         Page("antifraud", "overview.js", {"en": "Overview", "zh": "总览"}, ANALYSTS),
         Page("antifraud/cases", "cases.js", {"en": "Case queue", "zh": "案件队列"}, ANALYSTS),

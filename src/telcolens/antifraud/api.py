@@ -17,6 +17,15 @@ from sqlalchemy.exc import IntegrityError
 
 from telcolens.antifraud import workflow
 from telcolens.antifraud.lists import CATEGORIES
+from telcolens.antifraud.models import (
+    CASE_STATUSES,
+    CardBroker,
+    CaseActivity,
+    FraudCase,
+    Run,
+    VictimWarning,
+    WhitelistEntry,
+)
 from telcolens.api.deps import CurrentUser, SessionDep, StoreRoute, allow, get_or_404
 from telcolens.api.paging import Paged, paginate
 from telcolens.api.params import Id, IsoDate, Page, PageSize, PseudonymQuery
@@ -25,20 +34,17 @@ from telcolens.errors import Conflict
 from telcolens.privacy import pseudonymise
 from telcolens.store.audit import record
 from telcolens.store.db import is_duplicate
-from telcolens.store.models import (
-    CASE_STATUSES,
-    CardBroker,
-    CaseActivity,
-    FraudCase,
-    Run,
-    VictimWarning,
-    WhitelistEntry,
-    utcnow,
-)
 
 ANALYSTS = ("fraud_analyst",)
 CASES = FraudCase.__table__
-router = APIRouter(prefix="/api/antifraud", tags=["antifraud"], route_class=StoreRoute)
+# Every route here is the analysts'; the warning list, shared with service agents, has its
+# own router (``warnings_api``).
+router = APIRouter(
+    prefix="/api/antifraud",
+    tags=["antifraud"],
+    dependencies=[allow(*ANALYSTS)],
+    route_class=StoreRoute,
+)
 
 
 class CaseRow(BaseModel):
@@ -124,32 +130,6 @@ class ActivityMap(BaseModel):
     cells: list[CellActivity]
 
 
-class WarningRow(BaseModel):
-    id: int
-    subscriber_id: Pseudonym
-    fraud_number: Pseudonym
-    points: int
-    reasons: str | None
-    age: float | None
-    longest_call_s: int | None
-    contacts: int | None
-    contacted_at: dt.datetime | None
-    contacted_by: str | None
-    outcome: str | None
-
-
-class WarningPage(Paged[WarningRow]):
-    """A page of the day's warning list."""
-
-    day: dt.date | None
-
-
-class Contacted(BaseModel):
-    id: int
-    outcome: str
-    contacted_at: dt.datetime
-
-
 class BrokerRow(BaseModel):
     kind: str
     entity: str
@@ -186,7 +166,7 @@ class WhitelistAdd(WhitelistCase):
     )
 
 
-@router.get("/summary", response_model=Summary, dependencies=[allow(*ANALYSTS)])
+@router.get("/summary", response_model=Summary)
 def summary(session: SessionDep) -> dict[str, Any]:
     """The latest run's figures and the case queue by status."""
     run = session.scalar(select(Run).order_by(Run.as_of.desc()).limit(1))
@@ -221,7 +201,7 @@ def summary(session: SessionDep) -> dict[str, Any]:
     return out
 
 
-@router.get("/trend", response_model=list[TrendDay], dependencies=[allow(*ANALYSTS)])
+@router.get("/trend", response_model=list[TrendDay])
 def trend(
     session: SessionDep, days: Annotated[int, Query(ge=1, le=366)] = 30
 ) -> list[dict[str, Any]]:
@@ -248,7 +228,7 @@ def trend(
     ]
 
 
-@router.get("/map", response_model=ActivityMap, dependencies=[allow(*ANALYSTS)])
+@router.get("/map", response_model=ActivityMap)
 def activity_map(
     session: SessionDep,
     day: IsoDate | None = None,
@@ -290,7 +270,7 @@ def activity_map(
     }
 
 
-@router.get("/cases", response_model=CasePage, dependencies=[allow(*ANALYSTS)])
+@router.get("/cases", response_model=CasePage)
 def list_cases(
     session: SessionDep,
     status_: Annotated[
@@ -364,7 +344,7 @@ def _detail(session, case: FraudCase) -> CaseDetail:
     )
 
 
-@router.get("/cases/{case_id}", dependencies=[allow(*ANALYSTS)])
+@router.get("/cases/{case_id}")
 def get_case(case_id: Id, session: SessionDep) -> CaseDetail:
     """One case with its evidence, reasons and history."""
     return _detail(session, _case(session, case_id))
@@ -377,25 +357,25 @@ def _act(session, case_id: int, user, action: str, **kwargs) -> CaseDetail:
     return _detail(session, case)
 
 
-@router.post("/cases/{case_id}/review", dependencies=[allow(*ANALYSTS)])
+@router.post("/cases/{case_id}/review")
 def review_case(case_id: Id, session: SessionDep, user: CurrentUser) -> CaseDetail:
     """Take a new case for review."""
     return _act(session, case_id, user, "review")
 
 
-@router.post("/cases/{case_id}/confirm", dependencies=[allow(*ANALYSTS)])
+@router.post("/cases/{case_id}/confirm")
 def confirm_case(case_id: Id, body: Note, session: SessionDep, user: CurrentUser) -> CaseDetail:
     """Confirm the number is used for fraud."""
     return _act(session, case_id, user, "confirm", note=body.note)
 
 
-@router.post("/cases/{case_id}/clear", dependencies=[allow(*ANALYSTS)])
+@router.post("/cases/{case_id}/clear")
 def clear_case(case_id: Id, body: Reason, session: SessionDep, user: CurrentUser) -> CaseDetail:
     """Clear the case (not fraud), with a reason."""
     return _act(session, case_id, user, "clear", reason=body.reason)
 
 
-@router.post("/cases/{case_id}/whitelist", dependencies=[allow(*ANALYSTS)])
+@router.post("/cases/{case_id}/whitelist")
 def whitelist_case(
     case_id: Id, body: WhitelistCase, session: SessionDep, user: CurrentUser
 ) -> CaseDetail:
@@ -403,86 +383,19 @@ def whitelist_case(
     return _act(session, case_id, user, "whitelist", category=body.category, note=body.note)
 
 
-@router.post("/cases/{case_id}/reinstate", dependencies=[allow(*ANALYSTS)])
+@router.post("/cases/{case_id}/reinstate")
 def reinstate_case(case_id: Id, body: Reason, session: SessionDep, user: CurrentUser) -> CaseDetail:
     """Restore a confirmed number's service after appeal (the case is cleared)."""
     return _act(session, case_id, user, "reinstate", reason=body.reason)
 
 
-@router.post("/cases/{case_id}/hand-over", dependencies=[allow(*ANALYSTS)])
+@router.post("/cases/{case_id}/hand-over")
 def hand_over_case(case_id: Id, session: SessionDep, user: CurrentUser) -> CaseDetail:
     """Hand a confirmed case to the police anti-fraud centre."""
     return _act(session, case_id, user, "hand_over")
 
 
-@router.get(
-    "/warnings", response_model=WarningPage, dependencies=[allow(*ANALYSTS, "service_agent")]
-)
-def warnings(
-    session: SessionDep,
-    day: IsoDate | None = None,
-    contacted: bool | None = None,
-    page: Page = 1,
-    page_size: PageSize = 50,
-) -> dict[str, Any]:
-    """Subscribers to warn (预警劝阻), riskiest first, for the day (default: latest run)."""
-    day = day or session.scalar(select(func.max(VictimWarning.as_of)))
-    q = select(VictimWarning).where(VictimWarning.as_of == day)
-    if contacted is not None:
-        done = VictimWarning.contacted_at.is_not(None)
-        q = q.where(done if contacted else ~done)
-    total, rows = paginate(
-        session, q.order_by(VictimWarning.points.desc(), VictimWarning.id), page, page_size
-    )
-    return {
-        "day": day,
-        "total": total,
-        "page": page,
-        "page_size": page_size,
-        "items": [
-            {
-                "id": w.id,
-                "subscriber_id": w.subscriber_id,
-                "fraud_number": w.fraud_number,
-                "points": w.points,
-                "reasons": w.detail.get("reasons"),
-                "age": w.detail.get("age"),
-                "longest_call_s": w.detail.get("longest_call_s"),
-                "contacts": w.detail.get("contacts"),
-                "contacted_at": w.contacted_at,
-                "contacted_by": w.contacted_by,
-                "outcome": w.outcome,
-            }
-            for w in rows.scalars()
-        ],
-    }
-
-
-class Contact(BaseModel):
-    outcome: Literal["warned_by_call", "warned_by_sms", "unreachable", "already_lost_money"]
-
-
-@router.post(
-    "/warnings/{warning_id}/contacted",
-    response_model=Contacted,
-    dependencies=[allow(*ANALYSTS, "service_agent")],
-)
-def warning_contacted(
-    warning_id: Id, body: Contact, session: SessionDep, user: CurrentUser
-) -> dict[str, Any]:
-    """Record that a subscriber on the warning list was called or texted, and how it went."""
-    w = get_or_404(session, VictimWarning, warning_id, "warning")
-    if w.contacted_at is not None:
-        raise Conflict(
-            f"warning {w.id} was recorded as contacted by {w.contacted_by} at "
-            f"{w.contacted_at:%Y-%m-%d %H:%M} UTC ({w.outcome})"
-        )
-    w.contacted_at, w.contacted_by, w.outcome = utcnow(), user.name, body.outcome
-    record(session, user.name, "warning.contacted", "victim_warning", w.id, outcome=body.outcome)
-    return {"id": w.id, "outcome": w.outcome, "contacted_at": w.contacted_at}
-
-
-@router.get("/brokers", response_model=BrokerList, dependencies=[allow(*ANALYSTS)])
+@router.get("/brokers", response_model=BrokerList)
 def card_brokers(
     session: SessionDep,
     day: IsoDate | None = None,
@@ -500,7 +413,7 @@ def card_brokers(
     }
 
 
-@router.get("/whitelist", response_model=list[WhitelistRow], dependencies=[allow(*ANALYSTS)])
+@router.get("/whitelist", response_model=list[WhitelistRow])
 def get_whitelist(session: SessionDep) -> list[dict[str, Any]]:
     rows = session.scalars(select(WhitelistEntry).order_by(WhitelistEntry.added_at.desc()))
     return [
@@ -515,9 +428,7 @@ def get_whitelist(session: SessionDep) -> list[dict[str, Any]]:
     ]
 
 
-@router.post(
-    "/whitelist", status_code=201, response_model=Whitelisted, dependencies=[allow(*ANALYSTS)]
-)
+@router.post("/whitelist", status_code=201, response_model=Whitelisted)
 def add_whitelist(body: WhitelistAdd, session: SessionDep, user: CurrentUser) -> dict[str, int]:
     """Whitelist a number as dialled; only its pseudonym is kept."""
     sid = pseudonymise(body.number)

@@ -26,11 +26,7 @@ from sqlalchemy.orm import Session
 from telcolens import csvsafe
 from telcolens.antifraud.cases import plain
 from telcolens.antifraud.lists import REINSTATEMENT_COLUMNS, WHITELIST_COLUMNS
-from telcolens.antifraud.workflow import new_evidence, protected_numbers
-from telcolens.errors import BadInput, Conflict
-from telcolens.store.audit import record
-from telcolens.store.db import patient
-from telcolens.store.models import (
+from telcolens.antifraud.models import (
     CardBroker,
     CaseActivity,
     FraudCase,
@@ -38,8 +34,12 @@ from telcolens.store.models import (
     Run,
     VictimWarning,
     WhitelistEntry,
-    utcnow,
 )
+from telcolens.antifraud.workflow import new_evidence, protected_numbers
+from telcolens.errors import BadInput, Conflict
+from telcolens.store.audit import record
+from telcolens.store.db import patient
+from telcolens.store.models import utcnow
 
 RECORD_TZ = ZoneInfo("Asia/Shanghai")
 RUN_FILES = ("summary.json", "fraud_list.csv", "victim_warnings.csv", "card_brokers.csv")

@@ -24,11 +24,12 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from telcolens import csvsafe
+from telcolens.antifraud.models import FraudCase, PoliceExport
 from telcolens.api.deps import CurrentUser, SessionDep, StoreRoute, allow
 from telcolens.api.params import IsoDate
 from telcolens.api.schemas import Pseudonym
 from telcolens.store.audit import record
-from telcolens.store.models import AuditEntry, FraudCase, PoliceExport
+from telcolens.store.models import AuditEntry
 
 router = APIRouter(
     prefix="/api/antifraud/police",

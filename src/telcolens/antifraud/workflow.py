@@ -21,9 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from telcolens.antifraud.lists import CATEGORIES
+from telcolens.antifraud.models import FraudCase, Reinstatement, WhitelistEntry
 from telcolens.errors import Conflict
 from telcolens.store.audit import record
-from telcolens.store.models import FraudCase, Reinstatement, WhitelistEntry, utcnow
+from telcolens.store.models import utcnow
 
 # A cleared case reopens when its score rises this much above the score it was cleared at...
 REOPEN_SCORE_RISE = 0.10

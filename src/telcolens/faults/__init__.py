@@ -23,6 +23,7 @@ CAPABILITY = Capability(
     ),
     routers=("telcolens.faults.api:router",),
     app_hook="telcolens.faults.api:install",
+    models="telcolens.faults.models",
     pages=(
         Page("faults", "faults.js", {"en": "Fault diagnosis", "zh": "故障诊断"}, ENGINEERS),
         Page(

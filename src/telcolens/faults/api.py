@@ -17,9 +17,9 @@ from telcolens.api.params import Id, Page, PageSize
 from telcolens.api.schemas import HistoryItem, history
 from telcolens.faults import _ves_model as _ves
 from telcolens.faults import lifecycle
+from telcolens.faults.models import INCIDENT_STATUSES, Incident
 from telcolens.faults.receivers import ParquetSink, ParseError, parse_ves
 from telcolens.settings import get_settings
-from telcolens.store.models import INCIDENT_STATUSES, Incident
 
 ENGINEERS = ("network_engineer",)
 log = logging.getLogger(__name__)

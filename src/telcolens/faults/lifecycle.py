@@ -21,8 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from telcolens.errors import Conflict
+from telcolens.faults.models import Incident
 from telcolens.store.audit import record
-from telcolens.store.models import Incident, utcnow
+from telcolens.store.models import utcnow
 
 RECORD_TZ = ZoneInfo("Asia/Shanghai")  # alarm times are China Standard Time, like all records
 MAJOR_DEVICES = 10

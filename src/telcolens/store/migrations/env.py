@@ -1,7 +1,9 @@
 """Alembic environment: run migrations on the connection (or engine) handed over in the config.
 
 ``store.db.upgrade`` hands over a connection that holds the migration lock, so that
-processes starting on one store at once take turns.
+processes starting on one store at once take turns. The target metadata is the
+platform's tables plus each registered capability's (``Capability.models``), loaded
+through the registry, which imports capability packages by name only.
 """
 
 from __future__ import annotations
@@ -11,9 +13,12 @@ from contextlib import nullcontext
 from alembic import context
 from sqlalchemy import Connection, Engine
 
+from telcolens.capabilities import load_models
 from telcolens.store.db import make_engine
 from telcolens.store.models import Base
 
+# One chain for the platform's tables and every capability's: autogenerate sees them all.
+load_models()
 target_metadata = Base.metadata
 
 
