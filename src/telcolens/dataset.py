@@ -3,8 +3,9 @@
 ::
 
     DIR/
-      voice/part-00000.parquet ...   one folder per table of telcolens.schema
-      subscribers/part-00000.parquet
+      voice/day-2026-11-02.parquet   one folder per table of telcolens.schema; a dated
+      voice/day-2026-11-02.s17-940.parquet   table's parts each hold one record day
+      subscribers/part-000.parquet   reference tables (no time column): undated parts
       truth/                         ground truth of a synthetic province (evaluation only)
       _ingest_log.jsonl              one line per ingested file (see telcolens.ingest)
 
@@ -12,12 +13,21 @@ Every Parquet file under a table's folder has exactly that table's stored schema
 so DuckDB and Spark both read ``DIR/<table>/*.parquet`` as one table. Files are
 written to a temporary name and renamed into place, so a reader never sees half
 a file.
+
+A dated part's name starts with ``day-YYYY-MM-DD``, the day (China Standard Time, like
+the records) of every record in it; what follows a dot is the writer's own (the
+generator writes ``day-2026-11-02``, the stream consumer ``day-2026-11-02.s<first>-<last>``
+for the stream sequences it holds). Day runs read one day's parts, and retention
+deletes whole days, by name alone.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyarrow as pa
@@ -38,6 +48,34 @@ def part_files(data_dir: str | os.PathLike[str], table: str | Table) -> list[Pat
     """The Parquet files of one table, sorted by name."""
     folder = table_dir(data_dir, table)
     return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+
+
+_DAY_PART = re.compile(r"^day-(\d{4}-\d{2}-\d{2})(?:\.|$)")
+
+
+def day_part(day: dt.date, suffix: str = "") -> str:
+    """The part name (no extension) for records of ``day``: ``day-2026-11-02[.suffix]``."""
+    return f"day-{day.isoformat()}" + (f".{suffix}" if suffix else "")
+
+
+def part_day(path: str | os.PathLike[str]) -> dt.date | None:
+    """The record day a part's name says it holds, or None for an undated part."""
+    name = Path(path).name.removesuffix(".parquet")
+    m = _DAY_PART.match(name)
+    return dt.date.fromisoformat(m.group(1)) if m else None
+
+
+def day_files(
+    data_dir: str | os.PathLike[str], table: str | Table, days: Iterable[dt.date]
+) -> list[Path]:
+    """The parts of ``table`` holding records of any of ``days``, sorted by name."""
+    wanted = set(days)
+    return [f for f in part_files(data_dir, table) if part_day(f) in wanted]
+
+
+def table_days(data_dir: str | os.PathLike[str], table: str | Table) -> list[dt.date]:
+    """The record days ``table`` has parts for, in order."""
+    return sorted({d for f in part_files(data_dir, table) if (d := part_day(f)) is not None})
 
 
 def conform(table: Table, data: pa.Table) -> pa.Table:

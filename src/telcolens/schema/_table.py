@@ -62,13 +62,19 @@ def subscriber_column(
 
 @dataclass(frozen=True)
 class Table:
-    """A stored table: its domain, meaning, columns and natural key."""
+    """A stored table: its domain, meaning, columns and natural key.
+
+    ``time`` names the column that dates a record (a call's set-up time): a table with
+    one is stored in day parts (``dataset.day_part``), kept for its retention and
+    streamed; one without (subscribers, cells) is reference data, replaced whole.
+    """
 
     name: str
     domain: str
     description: str
     columns: tuple[Column, ...]
     key: tuple[str, ...] = field(default=())
+    time: str | None = None
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]
@@ -77,6 +83,8 @@ class Table:
         missing = set(self.key) - set(names)
         if missing:
             raise ValueError(f"table {self.name}: key columns {sorted(missing)} not in table")
+        if self.time is not None and self.time not in names:
+            raise ValueError(f"table {self.name}: time column {self.time!r} not in table")
 
     @property
     def names(self) -> list[str]:

@@ -32,6 +32,7 @@ BROADBAND_KPI = Table(
     domain="broadband",
     description="Periodic KPI samples per line from the home gateway (TR-181 parameters).",
     key=("line_id", "sample_time"),
+    time="sample_time",
     columns=(
         Column("line_id", pa.int64(), "Line identifier."),
         Column("sample_time", TIMESTAMP, "End of the sampling interval (China Standard Time)."),

@@ -11,6 +11,7 @@ DATA_SESSIONS = Table(
     domain="data",
     description="Data sessions summarised per subscriber, application class and cell.",
     key=("subscriber_id", "start_time", "app"),
+    time="start_time",
     columns=(
         subscriber_column(),
         Column("start_time", TIMESTAMP, "Session start (China Standard Time)."),

@@ -16,6 +16,7 @@ LOCATION_EVENTS = Table(
         "telcolens.profile.sightings() unions every source."
     ),
     key=("subscriber_id", "event_time", "cell_id"),
+    time="event_time",
     columns=(
         subscriber_column(),
         Column("event_time", TIMESTAMP, "When the network saw the phone (China Standard Time)."),

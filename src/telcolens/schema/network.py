@@ -55,6 +55,7 @@ ALARMS = Table(
     domain="network",
     description="Alarms raised by network elements, normalised from SNMP, syslog, VES or CSV.",
     key=("alarm_id",),
+    time="raised_at",
     columns=(
         Column("alarm_id", pa.string(), "Identifier of this alarm occurrence."),
         Column("ne_id", pa.string(), "Element that raised it."),

@@ -12,6 +12,7 @@ SMS = Table(
         "'MT' for the recipient), like voice CDRs."
     ),
     key=("sender", "recipient", "send_time", "direction"),
+    time="send_time",
     columns=(
         Column("sender", pa.int64(), "Pseudonym of the sending number.", pseudonym="number"),
         Column("recipient", pa.int64(), "Pseudonym of the receiving number.", pseudonym="number"),

@@ -15,6 +15,7 @@ VOICE = Table(
         "served party."
     ),
     key=("caller", "callee", "start_time", "direction"),
+    time="start_time",
     columns=(
         Column("caller", pa.int64(), "Pseudonym of the calling number.", pseudonym="number"),
         Column("callee", pa.int64(), "Pseudonym of the called number.", pseudonym="number"),
