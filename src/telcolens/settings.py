@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from telcolens.errors import BadInput
 
@@ -81,6 +81,26 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(
         False, description="Send the login cookie over HTTPS only (set behind TLS)."
     )
+
+    retention_days: Annotated[dict[str, int], NoDecode] = Field(
+        default_factory=dict,
+        description="Days of records kept per dated table, overriding the defaults "
+        "(location_events 14, voice and sms 180, ...): 'location_events=7,voice=90'.",
+    )
+
+    @field_validator("retention_days", mode="before")
+    @classmethod
+    def _table_days(cls, value: object) -> object:
+        """``table=days`` pairs, comma-separated, as an operator writes them."""
+        if not isinstance(value, str):
+            return value
+        out: dict[str, str] = {}
+        for pair in filter(None, (p.strip() for p in value.split(","))):
+            table, sep, days = pair.partition("=")
+            if not sep or not table.strip():
+                raise ValueError(f"{pair!r} is not table=days (e.g. location_events=14)")
+            out[table.strip()] = days.strip()
+        return out
 
     @model_validator(mode="after")
     def _safe_in_production(self) -> Settings:
