@@ -94,15 +94,23 @@ def write_part(
     name: str,
     *,
     row_group_size: int = 1_000_000,
+    metadata: dict[str, str] | None = None,
 ) -> Path:
-    """Write one Parquet part of ``table`` atomically; returns its final path."""
+    """Write one Parquet part of ``table`` atomically; returns its final path.
+
+    ``metadata`` is stored as the file's key-value metadata, so a note about the rows
+    (the stream consumer's: which messages they came from) appears with them or not at all.
+    """
     folder = table_dir(data_dir, table)
     folder.mkdir(parents=True, exist_ok=True)
     final = folder / f"{name}.parquet"
     tmp = folder / f".{name}.{uuid.uuid4().hex}.tmp"
     try:
+        stored = conform(table, data)
+        if metadata:
+            stored = stored.replace_schema_metadata({**(stored.schema.metadata or {}), **metadata})
         pq.write_table(
-            conform(table, data),
+            stored,
             tmp,
             compression=PARQUET_COMPRESSION,
             row_group_size=row_group_size,

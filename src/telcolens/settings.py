@@ -77,6 +77,19 @@ class Settings(BaseSettings):
         description="Data directory whose alarms table the API's VES endpoint appends to "
         "(POST /api/faults/ves answers 503 while unset).",
     )
+    nats_url: str = Field(
+        "nats://127.0.0.1:4222",
+        description="NATS server(s) with JetStream that CDRs, location events and alarms are "
+        "streamed through (comma-separated URLs for a cluster; see docs/streams.md).",
+    )
+    stream_name: str = Field("TELCOLENS", description="JetStream stream of the records.")
+    stream_subject_prefix: str = Field(
+        "telcolens", description="Records of table T are published on <prefix>.T."
+    )
+    stream_consumer: str = Field(
+        "telcolens-intake",
+        description="Durable consumer that `telcolens stream consume` reads the stream with.",
+    )
     session_hours: float = Field(12.0, gt=0, description="How long a console login lasts.")
     secure_cookies: bool = Field(
         False, description="Send the login cookie over HTTPS only (set behind TLS)."
