@@ -11,6 +11,10 @@ with a ``subscriber_id`` key:
 - the call graph (:func:`graph`): degree, two-hop reach, the contacts' city.
 
 Counts are int64 and shares float64 (count / count), so both engines agree exactly.
+The records read are those of a window of days before the as-of date (:data:`WINDOW_DAYS`);
+``telcolens.antifraud.partials`` computes the same features from per-day partial
+aggregates, reusing the pieces here (:func:`callbacks`, :func:`mobility_of`,
+:func:`graph_of`, :func:`assemble`).
 """
 
 from __future__ import annotations
@@ -25,9 +29,9 @@ from telcolens.profile.pipeline import (
     NIGHT_START_HOUR,
     SHORT_CALL_S,
     located_sightings,
-    mobility,
     ratio,
 )
+from telcolens.schema import TABLES
 
 # Tables the features cannot do without; the others may be absent (counted as zero).
 REQUIRED_TABLES = ("subscribers", "voice")
@@ -35,6 +39,8 @@ REQUIRED_TABLES = ("subscribers", "voice")
 BATCH_WINDOW_DAYS = 7
 # A device counts SIMs seen in it within this many days before the as-of date.
 RECENT_DEVICE_DAYS = 30
+# The features read the records of this many days before the as-of date.
+WINDOW_DAYS = 7
 
 FEATURES: dict[str, str] = {
     "calls_out": "Calls made.",
@@ -90,9 +96,18 @@ def call_pairs(voice: ir.Table) -> ir.Table:
 def calling(voice: ir.Table) -> ir.Table:
     """Calling behaviour of each number that made a call (MO legs)."""
     mo = voice.filter(voice.direction == "MO")
+    return (
+        calls_made(mo)
+        .join(callbacks(call_pairs(voice)), "subscriber_id")
+        .join(calling_hours(mo), "subscriber_id")
+    )
+
+
+def calls_made(mo: ir.Table) -> ir.Table:
+    """Per caller of MO legs: calls, callees, short, answered and night calls, duration."""
     hour = mo.start_time.hour()
     night = (hour >= NIGHT_START_HOUR) | (hour < NIGHT_END_HOUR)
-    made = mo.group_by(subscriber_id=mo.caller).aggregate(
+    return mo.group_by(subscriber_id=mo.caller).aggregate(
         calls_out=mo.count(),
         distinct_callees=_count(mo.callee.nunique()),
         short_calls=_count((mo.duration_s < SHORT_CALL_S).sum()),
@@ -100,12 +115,14 @@ def calling(voice: ir.Table) -> ir.Table:
         night_calls=_count(night.sum()),
         duration_total=mo.duration_s.cast("int64").sum(),
     )
-    return made.join(_callbacks(voice), "subscriber_id").join(_hours(mo), "subscriber_id")
 
 
-def _callbacks(voice: ir.Table) -> ir.Table:
-    """Per caller: callees who called back later, and callees new to it."""
-    pairs = call_pairs(voice)
+def callbacks(pairs: ir.Table) -> ir.Table:
+    """Per caller: callees who called back later, and callees new to it.
+
+    ``pairs`` has one row per (caller, callee) with its first and last call
+    (:func:`call_pairs`).
+    """
     out = pairs.select(s=pairs.caller, c=pairs.callee, first_out=pairs.first_call)
     back = pairs.select(
         s=pairs.callee, c=pairs.caller, first_in=pairs.first_call, last_in=pairs.last_call
@@ -120,7 +137,7 @@ def _callbacks(voice: ir.Table) -> ir.Table:
     )
 
 
-def _hours(mo: ir.Table) -> ir.Table:
+def calling_hours(mo: ir.Table) -> ir.Table:
     """Per caller: active hours, busiest hour, busiest mostly-short hour."""
     h = mo.group_by(subscriber_id=mo.caller, hour=mo.start_time.truncate("h")).aggregate(
         calls=mo.count(),
@@ -157,13 +174,25 @@ def usage(t: dict[str, ir.Table]) -> list[ir.Table]:
 
 
 def _mobility(t: dict[str, ir.Table]) -> ir.Table:
-    """The profile's mobility plus the most cities seen in on one day."""
-    seen = located_sightings(t)
+    return mobility_of(located_sightings(t))
+
+
+def mobility_of(seen: ir.Table) -> ir.Table:
+    """The profile's mobility plus the most cities seen in on one day.
+
+    ``seen`` has a row per sighting, or per distinct (subscriber, cell, day), with the
+    cell's city (``profile.pipeline.located_sightings``): the counts are the same.
+    """
     per_day = seen.group_by(["subscriber_id", "day"]).aggregate(cities=seen.city.nunique())
     busiest = per_day.group_by("subscriber_id").aggregate(
         max_cities_per_day=_count(per_day.cities.max())
     )
-    return mobility(t).join(busiest, "subscriber_id")
+    moves = seen.group_by("subscriber_id").aggregate(
+        distinct_cells=seen.cell_id.nunique(),
+        distinct_cities=seen.city.nunique(),
+        active_days=seen.day.nunique(),
+    )
+    return moves.join(busiest, "subscriber_id")
 
 
 def account(t: dict[str, ir.Table], as_of: dt.date) -> ir.Table:
@@ -219,10 +248,14 @@ def _devices(devices: ir.Table, as_of: dt.date) -> ir.Table:
 
 def graph(t: dict[str, ir.Table]) -> ir.Table:
     """Call-graph features: degree, two-step walks, the contacts' degree and city."""
-    e = contacts(t["voice"])
+    return graph_of(contacts(t["voice"]), t["subscribers"])
+
+
+def graph_of(e: ir.Table, subscribers: ir.Table) -> ir.Table:
+    """:func:`graph` from the undirected edges ``e`` (:func:`contacts`)."""
     deg = e.group_by("a").aggregate(degree=e.count())
     nb = e.join(deg.select(b="a", b_degree="degree"), "b")
-    city = t["subscribers"].select("subscriber_id", "city")
+    city = subscribers.select("subscriber_id", "city")
     nb = nb.left_join(city.select(a="subscriber_id", a_city="city"), "a").drop("a_right")
     nb = nb.left_join(city.select(b="subscriber_id", b_city="city"), "b").drop("b_right")
     onnet = nb.b_city.notnull()
@@ -243,22 +276,48 @@ def graph(t: dict[str, ir.Table]) -> ir.Table:
 
 def contacts(voice: ir.Table) -> ir.Table:
     """The undirected call graph: one row per (a, b) and (b, a) of numbers that spoke."""
-    pairs = voice.select("caller", "callee").distinct()
+    return contacts_of(voice.select("caller", "callee").distinct())
+
+
+def contacts_of(pairs: ir.Table) -> ir.Table:
+    """:func:`contacts` from the distinct (caller, callee) pairs."""
     both = ibis.union(
         pairs.select(a="caller", b="callee"), pairs.select(a="callee", b="caller"), distinct=True
     )
     return both.filter(both.a != both.b)
 
 
-def fraud_features(t: dict[str, ir.Table], as_of: dt.date) -> ir.Table:
+def in_window(t: dict[str, ir.Table], as_of: dt.date, days: int) -> dict[str, ir.Table]:
+    """``t`` with each dated table cut to the records of the ``days`` days before ``as_of``."""
+    start = ibis.literal(as_of - dt.timedelta(days=days)).cast("timestamp")
+    end = ibis.literal(as_of).cast("timestamp")
+    out = dict(t)
+    for name, table in t.items():
+        # Reference tables (subscribers, cells, devices) have no time: account facts.
+        if name in TABLES and (col := TABLES[name].time):
+            out[name] = table.filter((table[col] >= start) & (table[col] < end))
+    return out
+
+
+def fraud_features(
+    t: dict[str, ir.Table], as_of: dt.date, window_days: int | None = WINDOW_DAYS
+) -> ir.Table:
     """One row per subscriber of ``t["subscribers"]`` with the columns of ``FEATURES``.
 
     ``as_of`` is the day after the data window (SIM age and recent devices count from it).
+    The records read are those of the ``window_days`` days before it (time in
+    [as_of - window_days, as_of)); None reads every record of ``t``.
     """
+    if window_days is not None:
+        t = in_window(t, as_of, window_days)
     joined = account(t, as_of)
     for part in [calling(t["voice"]), *usage(t), graph(t)]:
         joined = joined.left_join(part, "subscriber_id").drop("subscriber_id_right")
-    c = joined
+    return assemble(joined)
+
+
+def assemble(c: ir.Table) -> ir.Table:
+    """The ``FEATURES`` columns from the account facts left-joined with the measures."""
     zero = ibis.literal(0, "int64")
 
     def n(col: str) -> ir.IntegerValue:
