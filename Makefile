@@ -24,13 +24,20 @@ $(WEB_STAMP): $(WEB)/package.json $(WEB)/package-lock.json
 
 # Debian packages the tests drive: Chromium for the browser tests (Playwright drives it; it
 # never downloads one), a Chinese font for the console's screenshots, net-snmp's snmptrap
-# and util-linux's logger as real clients of the alarm receivers.
+# and util-linux's logger as real clients of the alarm receivers, and nats-server (with
+# JetStream, on 127.0.0.1:4222, started here if nothing listens there) for tests/streams.
 test-deps:
 	@command -v chromium >/dev/null 2>&1 && command -v snmptrap >/dev/null 2>&1 && \
-	command -v logger >/dev/null 2>&1 && fc-list :lang=zh | grep -q . || { \
+	command -v logger >/dev/null 2>&1 && command -v nats-server >/dev/null 2>&1 && \
+	fc-list :lang=zh | grep -q . || { \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && \
-		$$SUDO apt-get install -y -qq chromium fonts-wqy-microhei snmp bsdutils >/dev/null; }
+		$$SUDO apt-get install -y -qq chromium fonts-wqy-microhei snmp bsdutils nats-server \
+			>/dev/null; }
+	@$(PYTHON) -c "import socket; socket.create_connection(('127.0.0.1', 4222), 1)" \
+		2>/dev/null || { nohup nats-server -js -a 127.0.0.1 -p 4222 \
+		-sd $${TMPDIR:-/tmp}/telcolens-nats >$${TMPDIR:-/tmp}/telcolens-nats.log 2>&1 & \
+		sleep 2; }
 
 demo: setup  ## generate a small province and run every capability on it
 	$(BIN)/telcolens demo $(ARGS)
