@@ -18,6 +18,7 @@ from telcolens.cli_options import EngineOption
 from telcolens.console import Group, console, err_console
 from telcolens.errors import BadInput
 from telcolens.privacy import install_log_masking
+from telcolens.streams import cli as stream_cli
 
 if TYPE_CHECKING:
     from telcolens.simulate import ProvinceSummary
@@ -262,6 +263,7 @@ def build_app() -> typer.Typer:
     for capability in capabilities():
         capability.register_cli(root)
     cli_service.register(root)
+    stream_cli.register_cli(root)
     return root
 
 

@@ -1,0 +1,144 @@
+"""``telcolens stream publish|consume``: records onto NATS JetStream and into a data directory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import signal
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from telcolens.console import Group, console
+from telcolens.errors import BadInput
+
+app = typer.Typer(
+    name="stream",
+    help="Records on NATS JetStream (TELCOLENS_NATS_URL): publish them, consume them into "
+    "a data directory with exactly-once effect (docs/streams.md).",
+    no_args_is_help=True,
+    cls=Group,
+)
+
+DataDir = Annotated[Path, typer.Option("--data", file_okay=False, help="Data directory.")]
+
+
+@app.command()
+def publish(
+    table: Annotated[str, typer.Option(help="Table the records belong to (voice, sms, ...).")],
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="CSV or Parquet input files (as for ingest).")
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            file_okay=False, help="Replay a synthetic province's records instead of files."
+        ),
+    ] = None,
+    day: Annotated[
+        list[str] | None, typer.Option(help="With --data: only records of this day (repeat).")
+    ] = None,
+    rate: Annotated[
+        float | None, typer.Option(min=1, help="Records per second (default: as fast as can be).")
+    ] = None,
+    rows_per_message: Annotated[int, typer.Option(min=1, help="Rows per message.")] = 5_000,
+) -> None:
+    """Publish records on the stream, standing in for mediation: raw input rows, as
+    ``telcolens ingest`` reads them, from FILES or (``--data``) a province."""
+    from telcolens.streams import (
+        StreamNames,
+        connect,
+        file_batches,
+        province_batches,
+        publish_batches,
+    )
+
+    if bool(files) == (data is not None):
+        raise BadInput("give input FILES or --data DIR, not both or neither")
+    days = [_day(d) for d in day] if day else None
+
+    def batches():
+        if data is not None:
+            yield from province_batches(data, table, days)
+        for path in files or []:
+            yield from file_batches(path, table)
+
+    async def run():
+        nc = await connect()
+        try:
+            return await publish_batches(
+                nc,
+                StreamNames.from_settings(),
+                table,
+                batches(),
+                rows_per_message=rows_per_message,
+                rate=rate,
+            )
+        finally:
+            await nc.close()
+
+    report = asyncio.run(run())
+    console.print(
+        f"Published {report.rows:,} {table} records in {report.messages:,} messages "
+        f"({report.duplicates:,} already in the stream) in {report.seconds:.1f} s"
+    )
+
+
+@app.command()
+def consume(
+    data: DataDir,
+    once: Annotated[bool, typer.Option(help="Stop when the stream has nothing more.")] = False,
+    batch_rows: Annotated[int, typer.Option(min=1, help="Rows per micro-batch, at most.")] = (
+        200_000
+    ),
+    max_wait: Annotated[
+        float, typer.Option(min=0.01, help="Seconds a micro-batch waits to fill.")
+    ] = 1.0,
+    every: Annotated[float, typer.Option(min=0, help="Print totals every N seconds.")] = 10.0,
+) -> None:
+    """Consume the stream into DATA: day parts written, fsynced, then acknowledged."""
+    from telcolens.streams import run_consumer
+
+    started, last = time.monotonic(), [time.monotonic()]
+
+    def on_batch(batch, total) -> None:
+        if every and time.monotonic() - last[0] >= every:
+            last[0] = time.monotonic()
+            console.print(_totals(total, time.monotonic() - started))
+
+    async def run():
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, stop.set)
+        return await run_consumer(
+            data, batch_rows=batch_rows, max_wait=max_wait, once=once, on_batch=on_batch, stop=stop
+        )
+
+    total = asyncio.run(run())
+    console.print(_totals(total, time.monotonic() - started))
+
+
+def _totals(total, elapsed: float) -> str:
+    rate = total.rows / elapsed if elapsed else 0.0
+    return (
+        f"Consumed {total.messages:,} messages: {total.rows:,} records in {total.parts:,} parts "
+        f"({rate:,.0f} records/s); {total.redelivered:,} redelivered and skipped, "
+        f"{total.rejected:,} rejected"
+    )
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise BadInput(f"--day {text!r}: expected YYYY-MM-DD") from None
+
+
+def register_cli(root: typer.Typer) -> None:
+    """Add ``telcolens stream`` to the root app."""
+    root.add_typer(app)
