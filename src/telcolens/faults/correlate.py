@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from telcolens.faults._topology import Topology
+from telcolens.faults._topology import CorrelationTopology
 from telcolens.faults.dedup import SEVERITY_ORDER, deduplicate
 
 # What a device reports when it loses service from upstream rather than failing itself.
@@ -108,7 +108,7 @@ class IncidentCorrelator:
 
     def fit(self, links: pd.DataFrame) -> IncidentCorrelator:
         """Learn the topology from the ``links`` table."""
-        self.topology_ = Topology(links)
+        self.topology_ = CorrelationTopology(links)
         return self
 
     def correlate(self, alarms: pd.DataFrame) -> Incidents:

@@ -17,7 +17,7 @@ own, so the background alarms and every other table do not change.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from telcolens.simulate.activity import US_PER_DAY
+from telcolens.topology import Topology
 
 KINDS = ("fibre_cut", "device_down", "power_loss", "congestion")
 KIND_SHARE = (0.4, 0.25, 0.2, 0.15)
@@ -80,50 +81,10 @@ class PlantedFaults:
         return self.alarms[(t >= day_start_us) & (t < day_start_us + US_PER_DAY)]
 
 
-class _Topology:
-    def __init__(self, elements: pa.Table, links: pa.Table) -> None:
-        self.ne_type = dict(
-            zip(elements["ne_id"].to_pylist(), elements["ne_type"].to_pylist(), strict=True)
-        )
-        self.children: dict[str, list[str]] = defaultdict(list)
-        self.uplink: dict[str, str] = {}
-        self.links = list(
-            zip(
-                links["a_ne_id"].to_pylist(),
-                links["b_ne_id"].to_pylist(),
-                links["link_type"].to_pylist(),
-                strict=True,
-            )
-        )
-        for a, b, kind in self.links:
-            self.children[a].append(b)
-            if kind != "power" and self.ne_type[b] != "core_router":
-                self.uplink[b] = a
-
-    def of_type(self, *types: str) -> list[str]:
-        return [ne for ne, t in self.ne_type.items() if t in types]
-
-    def below(self, root: str) -> list[tuple[str, int]]:
-        """Every device downstream of ``root`` (not itself) with its hop distance."""
-        seen, order, frontier = {root}, [], [root]
-        depth = 0
-        while frontier:
-            depth += 1
-            nxt = []
-            for ne in frontier:
-                for child in self.children.get(ne, ()):
-                    if child not in seen:
-                        seen.add(child)
-                        order.append((child, depth))
-                        nxt.append(child)
-            frontier = nxt
-        return order
-
-
 class _Planter:
     """Draws one fault at a time into a list of alarm rows."""
 
-    def __init__(self, topo: _Topology, rng: np.random.Generator) -> None:
+    def __init__(self, topo: Topology, rng: np.random.Generator) -> None:
         self.topo, self.rng = topo, rng
         self.rows: list[tuple] = []
         self.fault = 0
@@ -168,7 +129,11 @@ class _Planter:
         return True
 
     def flood(
-        self, below: list[tuple[str, int]], lost_at: float, back_at: float, near: float = REPORTS
+        self,
+        below: Iterable[tuple[str, int]],
+        lost_at: float,
+        back_at: float,
+        near: float = REPORTS,
     ) -> None:
         """Loss-of-service alarms of every reporting device downstream; devices one hop
         below report with probability ``near``, the others with :data:`REPORTS`."""
@@ -201,7 +166,7 @@ class _Planter:
         raised, lost = self.root_time(t0)
         sent = self.alarm(a, "LINK_DOWN", raised, end + rng.exponential(60), lost=lost)
         # The far end is alive and sees the light go itself: it nearly always reports.
-        below = [(b, 1), *((ne, d + 1) for ne, d in topo.below(b))]
+        below = [(b, 1), *((ne, d + 1) for ne, d in topo.descendants(b).items())]
         self.flood(below, t0, end, near=FAR_END_REPORTS)
         return a, "LINK_DOWN", end, sent
 
@@ -217,7 +182,7 @@ class _Planter:
         )
         if ne in topo.uplink and rng.random() < 0.7:
             self.alarm(topo.uplink[ne], "LINK_DOWN", t0 + rng.exponential(3), end)
-        self.flood(topo.below(ne), t0, end + rng.uniform(60, 300))
+        self.flood(topo.descendants(ne).items(), t0, end + rng.uniform(60, 300))
         return ne, "FAN_FAILURE", end, sent
 
     def power_loss(self, t0: float) -> tuple[str, str, float, bool]:
@@ -235,13 +200,13 @@ class _Planter:
             # Everything the unit powers dies silently; the switch upstream sees its port
             # go down, the radio sites below lose their backhaul.
             dead = t0 + battery
-            for acc in topo.children[pwr]:
+            for acc in topo.children.get(pwr, ()):
                 if topo.ne_type[acc] == "access_switch":
                     if acc in topo.uplink and rng.random() < 0.7:
                         self.alarm(topo.uplink[acc], "LINK_DOWN", dead + rng.exponential(3), end)
                     sites = [
                         (ne, d)
-                        for ne, d in topo.below(acc)
+                        for ne, d in topo.descendants(acc).items()
                         if topo.ne_type[ne] in ("enodeb", "gnodeb")
                     ]
                     self.flood(sites, dead, end + rng.uniform(120, 600))
@@ -257,7 +222,7 @@ class _Planter:
         for t in np.sort(rng.uniform(t0, end, rng.integers(1, 6))):
             self.alarm(ne, "PORT_FLAP", t, t + rng.uniform(5, 120))
         # Milder and partial: some devices below see their uplink drop for a while.
-        for below, depth in topo.below(ne):
+        for below, depth in topo.descendants(ne).items():
             if rng.random() < 0.3:
                 kinds = _loss_alarms(topo.ne_type[below], rng)[:1]
                 t = rng.uniform(t0, end) + depth * rng.uniform(0.5, 4)
@@ -283,7 +248,7 @@ def plant(
     elements: pa.Table, links: pa.Table, start_us: int, days: int, rng: np.random.Generator
 ) -> PlantedFaults:
     """Plan the faults of a ``days``-long window starting at ``start_us``."""
-    topo = _Topology(elements, links)
+    topo = Topology(links.to_pandas(), elements.to_pandas())
     planter = _Planter(topo, rng)
     per_day = max(MIN_FAULTS_PER_DAY, FAULTS_PER_ELEMENT_DAY * elements.num_rows)
     starts = []
