@@ -25,7 +25,10 @@ def test_every_table_written_with_its_schema(province, name):
 
 
 def test_daily_tables_have_one_part_per_day(province):
-    assert [f.name for f in part_files(province, "voice")] == ["day-000.parquet", "day-001.parquet"]
+    assert [f.name for f in part_files(province, "voice")] == [
+        "day-2026-11-02.parquet",
+        "day-2026-11-03.parquet",
+    ]
 
 
 def test_same_seed_same_data_other_seed_differs(tmp_path):

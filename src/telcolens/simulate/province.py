@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from telcolens.console import progress_bar
-from telcolens.dataset import TRUTH_DIR, write_part
+from telcolens.dataset import TRUTH_DIR, day_part, write_part
 from telcolens.errors import BadInput
 from telcolens.schema import TABLES
 from telcolens.simulate import (
@@ -102,7 +102,7 @@ def generate_province(
             pending = [
                 plant,
                 *(
-                    writer.submit(_write, out, name, t, f"day-{d:03d}")
+                    writer.submit(_write, out, name, t, world.part(d))
                     for name, t in tables.items()
                 ),
             ]
@@ -139,7 +139,7 @@ def _write(out: Path, name: str, table: pa.Table, part: str) -> tuple[str, int]:
 
 
 def _write_plant_day(out: Path, world: _World, d: int) -> list[tuple[str, int]]:
-    return [_write(out, name, t, f"day-{d:03d}") for name, t in world.plant_day(d).items()]
+    return [_write(out, name, t, world.part(d)) for name, t in world.plant_day(d).items()]
 
 
 def _drain(pending: list[Future], summary: ProvinceSummary) -> None:
@@ -209,6 +209,10 @@ class _World:
             links,
             planted,
         )
+
+    def part(self, d: int) -> str:
+        """The name of day ``d``'s parts: the record day itself (``dataset.day_part``)."""
+        return day_part(self.start + datetime.timedelta(days=d))
 
     def static_tables(self) -> dict[str, pa.Table]:
         rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(_STATIC_TABLES,)))
