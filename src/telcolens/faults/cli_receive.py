@@ -91,6 +91,10 @@ def receive(
     duration: Annotated[
         float | None, typer.Option(min=0, help="Stop after N seconds (default: Ctrl+C).")
     ] = None,
+    to_stream: Annotated[
+        bool,
+        typer.Option(help="Publish the alarms to the stream (TELCOLENS_NATS_URL) instead."),
+    ] = False,
 ) -> None:
     """Receive alarms (SNMP traps, syslog) and append them to the alarms table.
 
@@ -110,7 +114,13 @@ def receive(
     config = ReceiverConfig(
         **endpoints, community=community.encode(), syslog_rules=syslog_rules, tcp_limits=limits
     )
-    sink = ParquetSink(data, max_rows=flush_rows, max_seconds=flush_seconds)
+    batching = {"max_rows": flush_rows, "max_seconds": flush_seconds}
+    if to_stream:  # `telcolens stream consume` then writes them into a data directory
+        from telcolens.faults.receivers.stream_sink import StreamSink
+
+        sink = StreamSink(**batching)
+    else:
+        sink = ParquetSink(data, **batching)
     with sink:
         asyncio.run(_run(config, sink, every, duration))
 
@@ -131,7 +141,7 @@ async def _run(
         except OSError as exc:  # address in use, permission denied for ports < 1024
             raise Unavailable(f"cannot listen: {exc}") from None
         listening = ", ".join(f"{n} {h}:{p}" for n, (h, p) in running.addresses.items())
-        console.print(f"Listening: {listening}; alarms to [bold]{sink.data_dir}[/]")
+        console.print(f"Listening: {listening}; alarms to [bold]{sink.where}[/]")
         deadline = None if duration is None else started + duration
         while not stop.is_set():
             wait = _next_wait(started, every, deadline)

@@ -39,7 +39,7 @@ from telcolens.schema import TABLES, Table
 from telcolens.streams._ledger import Ledger, part_metadata, part_suffix
 from telcolens.streams._messages import decode
 from telcolens.streams._rows import Pseudonymiser, check
-from telcolens.streams.jetstream import Delivery, PullSource, StreamNames
+from telcolens.streams.jetstream import ACK_WAIT_S, Delivery, PullSource, StreamNames
 
 log = logging.getLogger("telcolens.streams")
 
@@ -249,12 +249,14 @@ async def run_consumer(
     batch_rows: int = 200_000,
     max_wait: float = 1.0,
     once: bool = False,
+    ack_wait: float = ACK_WAIT_S,
     on_batch: Callable[[BatchReport, ConsumeReport], None] | None = None,
     stop: asyncio.Event | None = None,
 ) -> ConsumeReport:
     """Consume the stream into ``data_dir`` until ``stop`` is set (or, with ``once``, until
-    a fetch finds nothing). ``on_batch`` is told each batch and the totals so far."""
-    source = await PullSource.open(url, names or StreamNames.from_settings())
+    a fetch finds nothing). ``on_batch`` is told each batch and the totals so far;
+    ``ack_wait`` is :meth:`PullSource.open`'s."""
+    source = await PullSource.open(url, names or StreamNames.from_settings(), ack_wait=ack_wait)
     consumer = Consumer(data_dir, source, batch_rows=batch_rows, max_wait=max_wait)
     total, stop = ConsumeReport(), stop or asyncio.Event()
     try:

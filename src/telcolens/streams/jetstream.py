@@ -28,7 +28,7 @@ from telcolens.streams._messages import ROWS
 DUPLICATE_WINDOW_S = 120.0
 # Longer than the slowest batch takes to write, so a message is not redelivered while its
 # batch is still being written (a redelivery then would be skipped anyway, but costs work).
-ACK_WAIT_S = 120.0
+ACK_WAIT_S = 30.0
 MAX_ACK_PENDING = 20_000
 
 
@@ -119,7 +119,14 @@ class PullSource:
         self._sub: JetStreamContext.PullSubscription | None = None
 
     @classmethod
-    async def open(cls, url: str | None, names: StreamNames) -> PullSource:
+    async def open(
+        cls, url: str | None, names: StreamNames, *, ack_wait: float = ACK_WAIT_S
+    ) -> PullSource:
+        """Connect, make the stream if missing, and bind (or create) the durable consumer.
+
+        ``ack_wait``: how long a delivered, unacknowledged message waits before it is
+        delivered again (after a crash, the time until the restarted consumer gets it).
+        """
         nc = await connect(url)
         js = nc.jetstream()
         source = cls(nc, names, await ensure_stream(js, names))
@@ -127,7 +134,7 @@ class PullSource:
             durable_name=names.consumer,
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
-            ack_wait=ACK_WAIT_S,
+            ack_wait=ack_wait,
             max_ack_pending=MAX_ACK_PENDING,
         )
         try:

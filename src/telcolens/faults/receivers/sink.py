@@ -1,4 +1,5 @@
-"""A sink that appends alarms to a data directory's ``alarms`` table, in atomic batches."""
+"""Sinks that store alarms in batches: :class:`ParquetSink` appends parts to a data
+directory's ``alarms`` table; ``stream_sink.StreamSink`` publishes them to the stream."""
 
 from __future__ import annotations
 
@@ -8,23 +9,24 @@ import uuid
 from collections import OrderedDict
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
 from telcolens.dataset import write_part
+from telcolens.errors import TelcolensError
 from telcolens.faults.receivers._alarm import Alarm, now_cst
 from telcolens.schema.network import ALARMS
 
 log = logging.getLogger("telcolens.faults.receivers")
 
 
-class ParquetSink:
-    """Collects alarms and writes them as Parquet parts of ``DIR/alarms/``.
+class BatchSink:
+    """Collects alarms and stores them in batches (:meth:`_store`, a subclass's).
 
-    A part is written every ``max_rows`` alarms or ``max_seconds`` seconds,
+    A batch is stored every ``max_rows`` alarms or ``max_seconds`` seconds,
     whichever comes first, by a background thread (so the receivers' event loop
-    never waits on the disk), and once more on :meth:`close`. Each part appears
-    whole or not at all (:func:`telcolens.dataset.write_part` renames it into place).
+    never waits on the disk or the network), and once more on :meth:`close`.
 
     The table is append-only, so a clear becomes a second row: it reuses the
     ``alarm_id`` of the open raise of the same ``(ne_id, alarm_type)`` that this sink
@@ -33,20 +35,18 @@ class ParquetSink:
     A clear whose raise this sink never saw gets a new ``alarm_id`` and, if its
     source does not say when the alarm began, ``raised_at = cleared_at``.
 
-    If a write fails (disk full) the rows are kept and retried at the next flush;
-    beyond ``max_pending`` rows the oldest are dropped and counted in ``dropped``.
+    If storing fails (disk full, stream unreachable) the rows are kept and retried at the
+    next flush; beyond ``max_pending`` rows the oldest are dropped and counted in ``dropped``.
     """
 
     def __init__(
         self,
-        data_dir: str | Path,
         *,
         max_rows: int = 1000,
         max_seconds: float = 5.0,
         max_pending: int = 1_000_000,
         max_open: int = 1_000_000,
     ) -> None:
-        self.data_dir = Path(data_dir)
         self.max_rows = max_rows
         self.max_seconds = max_seconds
         self.max_pending = max_pending
@@ -73,7 +73,7 @@ class ParquetSink:
         if full:
             self._wake.set()
 
-    def start(self) -> ParquetSink:
+    def start(self) -> BatchSink:
         """Start the background flushing thread; returns self."""
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="alarm-sink", daemon=True)
@@ -89,7 +89,7 @@ class ParquetSink:
             self._thread = None
         self.flush()
 
-    def __enter__(self) -> ParquetSink:
+    def __enter__(self) -> BatchSink:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
@@ -107,17 +107,17 @@ class ParquetSink:
             if not rows:
                 return 0
             try:
-                data = pa.Table.from_pylist(rows, schema=ALARMS.arrow_schema())
-                write_part(self.data_dir, ALARMS, data, _part_name())
+                self._store(pa.Table.from_pylist(rows, schema=ALARMS.arrow_schema()))
             # Deliberately broad: the sink's thread must outlive a failed write (a full
             # disk, or a bug) and keep the rows for the next try. Not a CLI or API
             # catch-all: anything but an OSError logs its traceback, to be fixed.
             except Exception as exc:
                 log.warning(
-                    "alarm sink: writing %d alarms failed: %r",
+                    "alarm sink: storing %d alarms failed: %r",
                     len(rows),
                     exc,
-                    exc_info=not isinstance(exc, OSError),  # a full disk says it all
+                    # A full disk or an unreachable stream says it all.
+                    exc_info=not isinstance(exc, OSError | TelcolensError),
                 )
                 with self._lock:
                     self._rows[:0] = rows
@@ -125,6 +125,15 @@ class ParquetSink:
             self.written += len(rows)
             self.parts += 1
             return len(rows)
+
+    @property
+    def where(self) -> str:
+        """Where the alarms go, in words."""
+        raise NotImplementedError
+
+    def _store(self, data: pa.Table) -> None:
+        """Store one batch of rows (the ``alarms`` table's schema); raise if it fails."""
+        raise NotImplementedError
 
     def _run(self) -> None:
         while not self._closed.is_set():
@@ -147,6 +156,25 @@ class ParquetSink:
             return _as_row(alarm, uuid.uuid4().hex, alarm.raised_at or alarm.at, alarm.severity)
         alarm_id, raised_at, severity = opened
         return _as_row(alarm, alarm_id, raised_at, severity)
+
+
+class ParquetSink(BatchSink):
+    """Writes the alarms as Parquet parts of ``DIR/alarms/``.
+
+    Each part appears whole or not at all (:func:`telcolens.dataset.write_part` renames
+    it into place).
+    """
+
+    def __init__(self, data_dir: str | Path, **batching: Any) -> None:
+        super().__init__(**batching)
+        self.data_dir = Path(data_dir)
+
+    @property
+    def where(self) -> str:
+        return str(self.data_dir)
+
+    def _store(self, data: pa.Table) -> None:
+        write_part(self.data_dir, ALARMS, data, _part_name())
 
 
 def _as_row(alarm: Alarm, alarm_id: str, raised_at: datetime, severity: str) -> dict:
