@@ -11,21 +11,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from telcolens.cli_options import DatabaseOption
 from telcolens.console import Group, console, err_console
 from telcolens.errors import BadInput
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
-
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        help="Store URL; default TELCOLENS_DATABASE_URL (a SQLite file telcolens.db).",
-        show_default=False,
-    ),
-]
 
 # cls=Group: a TelcolensError -> one line and its exit code, wherever the group is mounted.
 db_app = typer.Typer(

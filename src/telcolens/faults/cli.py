@@ -19,4 +19,5 @@ cli_causes.register(app)
 
 
 def register_cli(root: typer.Typer) -> None:
+    """Add the ``faults`` group to the root app."""
     root.add_typer(app)

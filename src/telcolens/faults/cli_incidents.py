@@ -13,7 +13,8 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from telcolens import csvsafe
-from telcolens.cli_service import DatabaseOption, _os_user, engine_or_fail
+from telcolens.cli_options import DatabaseOption, DataOption, OutDirOption
+from telcolens.cli_service import _os_user, engine_or_fail
 from telcolens.console import console
 from telcolens.errors import BadInput, NotFound
 from telcolens.faults.evaluate_incidents import read_fault_truth, score_incidents
@@ -21,15 +22,10 @@ from telcolens.faults.incidents import INCIDENTS_FILE, MAPPING_FILE, correlate_d
 from telcolens.faults.lifecycle import load_incidents, neighbourhoods
 from telcolens.store.db import patient
 
-DataOption = Annotated[
-    Path, typer.Option("--data", file_okay=False, help="Data directory (alarms, links tables).")
-]
-OutOption = Annotated[Path, typer.Option("--out", file_okay=False, help="Folder of results.")]
-
 
 def incidents(
     data: DataOption,
-    out: OutOption,
+    out: OutDirOption,
     causes: Annotated[
         Path | None,
         typer.Option(
@@ -43,7 +39,10 @@ def incidents(
     ] = False,
     database_url: DatabaseOption = None,
 ) -> None:
-    """Deduplicate and correlate the alarms of DATA into incidents with a root cause each."""
+    """Deduplicate and correlate the alarms of DATA into incidents with a root cause each.
+
+    Reads the alarms and links tables of DATA; writes the incidents to OUT.
+    """
     started = time.perf_counter()
     store = engine_or_fail(database_url) if load else None
     pairs = _read_causes(causes) if causes is not None else None
@@ -67,7 +66,7 @@ def incidents(
         console.print(f"Store: {loaded.opened} incidents opened, {loaded.updated} updated")
 
 
-def evaluate(data: DataOption, out: OutOption) -> None:
+def evaluate(data: DataOption, out: OutDirOption) -> None:
     """Score the incidents in OUT against the faults planted in DATA/truth/."""
     faults, fault_alarms = read_fault_truth(data)
     found = _read_result(out / INCIDENTS_FILE)

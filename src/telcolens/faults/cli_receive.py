@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from telcolens.cli_options import DataOption
 from telcolens.console import console
 from telcolens.errors import BadInput, Unavailable
 from telcolens.faults.receivers import (
@@ -41,9 +42,7 @@ def _endpoint(value: str | None) -> str | None:
 
 
 def receive(
-    data: Annotated[
-        Path, typer.Option(file_okay=False, help="Data directory; alarms go to DIR/alarms/.")
-    ],
+    data: DataOption,
     snmp: Annotated[
         str | None,
         typer.Option(metavar="HOST:PORT", callback=_endpoint, help="SNMPv2c traps, UDP."),
@@ -96,7 +95,7 @@ def receive(
         typer.Option(help="Publish the alarms to the stream (TELCOLENS_NATS_URL) instead."),
     ] = False,
 ) -> None:
-    """Receive alarms (SNMP traps, syslog) and append them to the alarms table.
+    """Receive alarms (SNMP traps, syslog) and append them to the alarms table, DATA/alarms/.
 
     With no endpoint given, all three listen on their defaults: SNMP 127.0.0.1:1162,
     syslog UDP and TCP 127.0.0.1:1514.
