@@ -14,8 +14,8 @@ from rich.table import Table as RichTable
 
 from telcolens import __version__, cli_service
 from telcolens.capabilities import DemoContext, capabilities
-from telcolens.cli_options import EngineOption
-from telcolens.console import Group, console, err_console
+from telcolens.cli_options import DataOption, EngineOption
+from telcolens.console import Group, console, err_console, reporting
 from telcolens.errors import BadInput
 from telcolens.privacy import install_log_masking
 from telcolens.streams import cli as stream_cli
@@ -122,23 +122,26 @@ def _print_generation(summary: ProvinceSummary) -> None:
 
 @_platform.command()
 def ingest(
-    data: Annotated[
-        Path, typer.Option(help="Data directory to ingest into (created if new).", file_okay=False)
-    ],
+    data: DataOption,
     table: Annotated[str, typer.Option(help="Table the files hold (see `telcolens tables`).")],
     files: Annotated[list[Path], typer.Argument(help="CSV or Parquet files.")],
     dry_run: Annotated[bool, typer.Option(help="Validate only; write nothing.")] = False,
 ) -> None:
-    """Validate CSV/Parquet files, pseudonymise identifiers and add them to a table."""
+    """Validate CSV/Parquet files, pseudonymise identifiers and add them to a table.
+
+    The files go into DATA (created if new), one Parquet part per file.
+    """
     from telcolens.ingest import ingest_files, validate_files
 
     try:
         if dry_run:
-            counts = validate_files(table, files)
+            with reporting(share=True) as progress:
+                counts = validate_files(table, files, progress=progress)
             for path, rows in zip(files, counts, strict=True):
                 console.print(f"{path}: {rows:,} rows valid")
             return
-        report = ingest_files(data, table, files)
+        with reporting(share=True) as progress:
+            report = ingest_files(data, table, files, progress=progress)
     except BadInput as exc:  # IngestError, an unknown table: say that nothing changed
         raise BadInput(f"{exc}\nNothing was written.") from None
     for item in report.files:

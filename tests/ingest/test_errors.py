@@ -418,7 +418,7 @@ CASES = [
 def store(tmp_path: Path) -> Path:
     """A data directory that already holds one ingested file (and so an ingest log)."""
     data = tmp_path / "data"
-    ingest_files(data, "voice", [good_voice_csv(tmp_path / "earlier.csv")], progress=False)
+    ingest_files(data, "voice", [good_voice_csv(tmp_path / "earlier.csv")])
     return data
 
 
@@ -429,7 +429,7 @@ def test_bad_input_is_rejected_precisely(case: Case, tmp_path: Path, store: Path
     bad = case.make(bad_dir)
     before = tree_digest(store)
     with pytest.raises(IngestError) as caught:
-        ingest_files(store, case.table, [bad], progress=False)
+        ingest_files(store, case.table, [bad])
     error = caught.value
     assert (error.file, error.row, error.column) == (bad, case.row, case.column)
     assert case.reason in error.reason
@@ -450,7 +450,7 @@ def test_bad_input_is_rejected_precisely(case: Case, tmp_path: Path, store: Path
 def test_validate_files_raises_the_same_errors(case: Case, tmp_path: Path) -> None:
     bad = case.make(tmp_path)
     with pytest.raises(IngestError) as caught:
-        validate_files(case.table, [bad], progress=False)
+        validate_files(case.table, [bad])
     assert (caught.value.row, caught.value.column) == (case.row, case.column)
 
 
@@ -459,7 +459,7 @@ def test_a_bad_second_file_stops_the_first_from_being_written(tmp_path: Path, st
     bad = _voice_with_bad_line(duration_s="-3")(tmp_path)
     before = tree_digest(store)
     with pytest.raises(IngestError, match="negative value"):
-        ingest_files(store, "voice", [good, bad], progress=False)
+        ingest_files(store, "voice", [good, bad])
     assert tree_digest(store) == before
 
 
@@ -467,7 +467,7 @@ def test_failed_ingest_does_not_create_the_data_directory(tmp_path: Path) -> Non
     bad = _voice_with_bad_line(direction="XX")(tmp_path)
     target = tmp_path / "new" / "data"
     with pytest.raises(IngestError):
-        ingest_files(target, "voice", [bad], progress=False)
+        ingest_files(target, "voice", [bad])
     assert not (tmp_path / "new").exists()
 
 
@@ -475,7 +475,7 @@ def test_message_reads_as_one_line_naming_everything(tmp_path: Path, monkeypatch
     monkeypatch.chdir(tmp_path)
     _voice_with_bad_line(duration_s="-3")(tmp_path)
     with pytest.raises(IngestError) as caught:
-        ingest_files(Path("data"), "voice", [Path("voice.csv")], progress=False)
+        ingest_files(Path("data"), "voice", [Path("voice.csv")])
     assert str(caught.value) == (
         "voice.csv, line 4, column 'duration_s': negative value -3 (must be >= 0)"
     )
@@ -485,7 +485,7 @@ def test_the_earliest_bad_row_is_reported_across_columns(tmp_path: Path) -> None
     lines = [VOICE_HEADER, voice_row(), voice_row(direction="XX"), voice_row(duration_s="x")]
     path = write_csv(tmp_path / "voice.csv", lines)
     with pytest.raises(IngestError) as caught:
-        validate_files("voice", [path], progress=False)
+        validate_files("voice", [path])
     assert (caught.value.row, caught.value.column) == (3, "direction")
 
 
@@ -497,7 +497,7 @@ def test_bad_row_deep_in_a_large_file_is_pinpointed(tmp_path: Path) -> None:
     table = table.set_column(3, "duration_s", durations)
     path = write_parquet(tmp_path / "voice.parquet", table)
     with pytest.raises(IngestError) as caught:
-        validate_files("voice", [path], progress=False)
+        validate_files("voice", [path])
     assert caught.value.row == 271_829
     assert "negative value -7" in caught.value.reason
 
@@ -506,7 +506,7 @@ def test_bad_row_deep_in_a_large_file_is_pinpointed(tmp_path: Path) -> None:
 def test_identifier_values_are_masked_in_messages(raw: str, tmp_path: Path) -> None:
     path = _voice_with_bad_line(callee=raw)(tmp_path)
     with pytest.raises(IngestError) as caught:
-        validate_files("voice", [path], progress=False)
+        validate_files("voice", [path])
     assert (caught.value.row, caught.value.column) == (4, "callee")
     assert "is not a phone number" in caught.value.reason
     assert RAW_CALLER not in str(caught.value)
@@ -516,7 +516,7 @@ def test_identifier_values_are_masked_in_messages(raw: str, tmp_path: Path) -> N
 def test_a_column_of_the_wrong_kind_is_reported_as_a_whole(tmp_path: Path) -> None:
     path = _parquet_with("caller", [[int(RAW_CALLER)]], pa.list_(pa.int64()))(tmp_path)
     with pytest.raises(IngestError) as caught:
-        validate_files("voice", [path], progress=False)
+        validate_files("voice", [path])
     assert (caught.value.row, caught.value.column) == (None, "caller")
     assert "the column has type list<" in caught.value.reason
     assert RAW_CALLER not in str(caught.value)
@@ -530,7 +530,7 @@ def test_an_unclosed_quote_that_swallows_more_than_a_block_is_pinpointed(
     rows = [voice_row()] * 2 + [voice_row(cell_id='"1001')] + [voice_row()] * 5_000
     path = write_csv(tmp_path / "voice.csv", [VOICE_HEADER, *rows])
     with pytest.raises(IngestError) as caught:
-        validate_files("voice", [path], progress=False)
+        validate_files("voice", [path])
     assert (caught.value.row, caught.value.column) == (4, "cell_id")
     assert caught.value.reason.startswith("unterminated quote")
 

@@ -39,7 +39,7 @@ def test_csv_round_trip_pseudonymises_and_types_every_column(tmp_path: Path) -> 
         voice_row(start_time="2024-01-01T10:05:30", direction="MT", cell_id="", imei=""),
     ]
     path = write_csv(tmp_path / "voice.csv", lines)
-    report = ingest_files(tmp_path / "data", "voice", [path], progress=False)
+    report = ingest_files(tmp_path / "data", "voice", [path])
 
     (entry,) = report.files
     assert (entry.path, entry.rows, entry.status) == (path, 2, "ingested")
@@ -60,7 +60,7 @@ def test_csv_round_trip_pseudonymises_and_types_every_column(tmp_path: Path) -> 
 def test_no_raw_identifier_reaches_the_store(tmp_path: Path) -> None:
     path = good_voice_csv(tmp_path / "voice.csv")
     data = tmp_path / "data"
-    ingest_files(data, "voice", [path], progress=False)
+    ingest_files(data, "voice", [path])
     for stored in data.rglob("*"):
         if stored.is_file():
             content = stored.read_bytes()
@@ -70,7 +70,7 @@ def test_no_raw_identifier_reaches_the_store(tmp_path: Path) -> None:
 
 def test_parquet_round_trip(tmp_path: Path) -> None:
     path = write_parquet(tmp_path / "voice.parquet", voice_input_table(rows=5))
-    report = ingest_files(tmp_path / "data", "voice", [path], progress=False)
+    report = ingest_files(tmp_path / "data", "voice", [path])
     assert report.files[0].rows == 5
     stored = dataset.read_table(tmp_path / "data", "voice")
     assert stored.schema == VOICE.arrow_schema()
@@ -83,7 +83,7 @@ def test_gzipped_csv_and_a_date_column(tmp_path: Path) -> None:
     row = "+86 138-1234-5678,370102199001011234,,Jinan,370102,2024-01-05,OUT1,P58,business"
     path = tmp_path / "subscribers.csv.gz"
     path.write_bytes(gzip.compress(f"{header}\n{row}\n".encode()))
-    ingest_files(tmp_path / "data", "subscribers", [path], progress=False)
+    ingest_files(tmp_path / "data", "subscribers", [path])
     stored = dataset.read_table(tmp_path / "data", "subscribers").to_pylist()[0]
     # The formatted number gets the same pseudonym as the bare one.
     assert stored["subscriber_id"] == pseudonymise(RAW_CALLER, "number")
@@ -95,9 +95,9 @@ def test_gzipped_csv_and_a_date_column(tmp_path: Path) -> None:
 def test_rerun_is_reported_and_changes_nothing(tmp_path: Path) -> None:
     path = good_voice_csv(tmp_path / "voice.csv")
     data = tmp_path / "data"
-    first = ingest_files(data, "voice", [path], progress=False)
+    first = ingest_files(data, "voice", [path])
     before = tree_digest(data)
-    again = ingest_files(data, "voice", [path], progress=False)
+    again = ingest_files(data, "voice", [path])
     assert tree_digest(data) == before
     assert [(f.status, f.rows, f.sha256) for f in again.files] == [
         ("already ingested", 3, first.files[0].sha256)
@@ -109,7 +109,7 @@ def test_same_content_under_another_name_is_skipped(tmp_path: Path) -> None:
     copy = tmp_path / "copy.csv"
     copy.write_bytes(path.read_bytes())
     data = tmp_path / "data"
-    report = ingest_files(data, "voice", [path, copy], progress=False)
+    report = ingest_files(data, "voice", [path, copy])
     assert [f.status for f in report.files] == ["ingested", "already ingested"]
     assert len(_stored_parts(data)) == 1
     assert len((data / _store.LOG_NAME).read_text().splitlines()) == 1
@@ -119,14 +119,14 @@ def test_the_same_file_may_go_into_another_table_only_by_its_own_log_entry(tmp_p
     # The log is per table: a voice file's sha does not make the sms table skip anything.
     path = good_voice_csv(tmp_path / "voice.csv")
     data = tmp_path / "data"
-    ingest_files(data, "voice", [path], progress=False)
+    ingest_files(data, "voice", [path])
     assert _store.logged(data, "sms") == {}
 
 
 def test_log_line_records_the_ingest_without_raw_numbers(tmp_path: Path) -> None:
     path = good_voice_csv(tmp_path / "voice.csv", rows=4)
     data = tmp_path / "data"
-    report = ingest_files(data, "voice", [path], progress=False)
+    report = ingest_files(data, "voice", [path])
     (line,) = (data / _store.LOG_NAME).read_text().splitlines()
     entry = json.loads(line)
     assert entry["table"] == "voice" and entry["file"] == "voice.csv" and entry["rows"] == 4
@@ -139,7 +139,7 @@ def test_two_files_are_ingested_together(tmp_path: Path) -> None:
     one = good_voice_csv(tmp_path / "one.csv", minute=1)
     two = write_parquet(tmp_path / "two.parquet", voice_input_table(rows=2))
     data = tmp_path / "data"
-    report = ingest_files(data, "voice", [one, two], progress=False)
+    report = ingest_files(data, "voice", [one, two])
     assert isinstance(report, IngestReport)
     assert report.rows_ingested == 5
     assert len(_stored_parts(data)) == 2
@@ -150,7 +150,7 @@ def test_two_files_are_ingested_together(tmp_path: Path) -> None:
 @pytest.fixture
 def store_and_two_files(tmp_path: Path) -> tuple[Path, Path, Path]:
     data = tmp_path / "data"
-    ingest_files(data, "voice", [good_voice_csv(tmp_path / "earlier.csv")], progress=False)
+    ingest_files(data, "voice", [good_voice_csv(tmp_path / "earlier.csv")])
     one = good_voice_csv(tmp_path / "one.csv", minute=1)
     two = good_voice_csv(tmp_path / "two.csv", minute=2)
     return data, one, two
@@ -173,7 +173,7 @@ def test_failure_moving_the_second_part_undoes_the_first(store_and_two_files, mo
     before = tree_digest(data)
     monkeypatch.setattr(_store, "_move", _fail_on_call(2, _store._move))
     with pytest.raises(OSError, match="disk full"):
-        ingest_files(data, "voice", [one, two], progress=False)
+        ingest_files(data, "voice", [one, two])
     assert tree_digest(data) == before
 
 
@@ -182,7 +182,7 @@ def test_failure_writing_the_second_part_writes_nothing(store_and_two_files, mon
     before = tree_digest(data)
     monkeypatch.setattr(_store, "write_part", _fail_on_call(2, dataset.write_part))
     with pytest.raises(OSError, match="disk full"):
-        ingest_files(data, "voice", [one, two], progress=False)
+        ingest_files(data, "voice", [one, two])
     assert tree_digest(data) == before
 
 
@@ -191,16 +191,16 @@ def test_failure_appending_the_log_undoes_the_parts_and_the_log(store_and_two_fi
     before = tree_digest(data)
     monkeypatch.setattr(_store.os, "fsync", _fail_on_call(1, lambda fd: None))
     with pytest.raises(OSError, match="disk full"):
-        ingest_files(data, "voice", [one, two], progress=False)
+        ingest_files(data, "voice", [one, two])
     assert tree_digest(data) == before
 
 
 def test_a_part_left_by_a_crash_before_its_log_line_is_replaced(tmp_path: Path) -> None:
     path = good_voice_csv(tmp_path / "voice.csv")
     data = tmp_path / "data"
-    ingest_files(data, "voice", [path], progress=False)
+    ingest_files(data, "voice", [path])
     (data / _store.LOG_NAME).unlink()  # as if the process died before logging
-    report = ingest_files(data, "voice", [path], progress=False)
+    report = ingest_files(data, "voice", [path])
     assert report.files[0].status == "ingested"
     assert dataset.read_table(data, "voice").num_rows == 3
 
@@ -209,17 +209,31 @@ def test_validate_files_counts_rows_and_writes_nothing(tmp_path: Path) -> None:
     one = good_voice_csv(tmp_path / "one.csv", rows=4)
     two = write_parquet(tmp_path / "two.parquet", voice_input_table(rows=2))
     before = tree_digest(tmp_path)
-    assert validate_files("voice", [one, two], progress=False) == [4, 2]
+    assert validate_files("voice", [one, two]) == [4, 2]
     assert tree_digest(tmp_path) == before
 
 
-def test_progress_bar_names_each_file(tmp_path: Path, capsys) -> None:
+def test_progress_is_reported_per_file_in_bytes_read(tmp_path: Path) -> None:
     path = good_voice_csv(tmp_path / "voice.csv")
-    ingest_files(tmp_path / "data", "voice", [path], progress=True)
-    ingest_files(tmp_path / "data", "voice", [path], progress=True)
-    err = capsys.readouterr().err
-    assert "voice.csv" in err
-    assert "already ingested" in err
+    size = path.stat().st_size
+    reports: list[tuple] = []
+    ingest_files(tmp_path / "data", "voice", [path], progress=lambda *r: reports.append(r))
+    assert reports[0] == ("voice.csv", 0, size)
+    assert reports[-1] == ("voice.csv", size, size)
+    assert {label for label, _, _ in reports} == {"voice.csv"}
+    reports.clear()
+    ingest_files(tmp_path / "data", "voice", [path], progress=lambda *r: reports.append(r))
+    assert reports == [
+        ("voice.csv (already ingested)", 0, 1),
+        ("voice.csv (already ingested)", 1, 1),
+    ]
+
+
+def test_validation_reports_parquet_progress_in_rows(tmp_path: Path) -> None:
+    path = write_parquet(tmp_path / "voice.parquet", voice_input_table(rows=3))
+    reports: list[tuple] = []
+    validate_files("voice", [path], progress=lambda *r: reports.append(r))
+    assert (reports[0], reports[-1]) == (("voice.parquet", 0, 3), ("voice.parquet", 3, 3))
 
 
 def test_unknown_table_is_rejected(tmp_path: Path) -> None:
@@ -246,7 +260,7 @@ def test_concurrent_ingests_of_one_file_store_it_once(tmp_path):
     data = tmp_path / "data"
     code = (
         "import sys; from pathlib import Path; from telcolens.ingest import ingest_files; "
-        "r = ingest_files(Path(sys.argv[1]), 'voice', [Path(sys.argv[2])], progress=False); "
+        "r = ingest_files(Path(sys.argv[1]), 'voice', [Path(sys.argv[2])]); "
         "print(r.files[0].status)"
     )
     procs = [

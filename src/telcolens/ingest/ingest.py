@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
 import pyarrow as pa
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-from telcolens.console import err_console
 from telcolens.ingest._load import checked_batches, open_source, pseudonymise
 from telcolens.ingest._store import Staging, file_sha256, logged, part_name
+from telcolens.progress import Counter, Progress
 from telcolens.schema import Table, get_table
 
 Status = Literal["ingested", "already ingested"]
@@ -46,13 +44,15 @@ class IngestReport:
 
 
 def ingest_files(
-    data_dir: Path, table: str, files: Sequence[Path], *, progress: bool = True
+    data_dir: Path, table: str, files: Sequence[Path], *, progress: Progress | None = None
 ) -> IngestReport:
     """Validate every file, then add them all to ``table`` in ``data_dir``, or none.
 
     Each file becomes ``DIR/<table>/ingest-<sha256[:16]>.parquet`` with identifiers
     pseudonymised, and a line in ``DIR/_ingest_log.jsonl``. A file whose content is
-    already in the log for this table is skipped as 'already ingested'.
+    already in the log for this table is skipped as 'already ingested'. ``progress``
+    is reported one task per file, labelled with its name: bytes read for CSV, rows
+    for Parquet (a skipped file: "NAME (already ingested)", done at once).
 
     Raises
     ------
@@ -65,16 +65,16 @@ def ingest_files(
     for path in paths:  # fail fast on a typo before reading anything large
         open_source(path)
     report = IngestReport(spec.name)
-    with _progress(progress) as bars, Staging(data_dir) as staging:
+    with Staging(data_dir) as staging:
         done = logged(data_dir, spec.name)  # read under the lock Staging holds
         log_lines = []
         for path in paths:
             sha = file_sha256(path)
             if sha in done:
                 report.files.append(FileReport(path, done[sha], sha, "already ingested"))
-                bars.skipped(path)
+                _skipped(progress, path)
                 continue
-            data = _read(path, spec, bars)
+            data = _read(path, spec, progress)
             staging.add(spec, pseudonymise(data, spec), part_name(sha))
             done[sha] = data.num_rows
             report.files.append(FileReport(path, data.num_rows, sha, "ingested"))
@@ -84,26 +84,40 @@ def ingest_files(
     return report
 
 
-def validate_files(table: str, files: Sequence[Path], *, progress: bool = True) -> list[int]:
+def validate_files(
+    table: str, files: Sequence[Path], *, progress: Progress | None = None
+) -> list[int]:
     """Check files as :func:`ingest_files` would, writing nothing; rows per file, in order.
 
-    Raises IngestError for the first bad file.
+    ``progress`` is reported as by :func:`ingest_files`. Raises IngestError for the
+    first bad file.
     """
     spec = get_table(table)
     paths = [Path(f) for f in files]
     for path in paths:
         open_source(path)
     counts = []
-    with _progress(progress) as bars:
-        for path in paths:
-            batches = checked_batches(path, spec, **bars.file(path))
-            counts.append(sum(b.num_rows for b in batches))
+    for path in paths:
+        batches = checked_batches(path, spec, **_file_progress(progress, path))
+        counts.append(sum(b.num_rows for b in batches))
     return counts
 
 
-def _read(path: Path, spec: Table, bars: _Bars) -> pa.Table:
-    batches = list(checked_batches(path, spec, **bars.file(path)))
+def _read(path: Path, spec: Table, progress: Progress | None) -> pa.Table:
+    batches = list(checked_batches(path, spec, **_file_progress(progress, path)))
     return pa.Table.from_batches(batches, schema=spec.input_schema())
+
+
+def _file_progress(progress: Progress | None, path: Path) -> dict:
+    """The ``on_open`` and ``advance`` callbacks :func:`checked_batches` takes, for ``path``."""
+    counter = Counter(progress, path.name)
+    return {"on_open": counter.start, "advance": counter.advance}
+
+
+def _skipped(progress: Progress | None, path: Path) -> None:
+    counter = Counter(progress, f"{path.name} (already ingested)")
+    counter.start(1)
+    counter.advance(1)
 
 
 def _log_line(spec: Table, path: Path, sha: str, rows: int) -> dict:
@@ -114,34 +128,3 @@ def _log_line(spec: Table, path: Path, sha: str, rows: int) -> dict:
         "sha256": sha,
         "rows": rows,
     }
-
-
-class _Bars:
-    """One rich progress bar per file (bytes for CSV, rows for Parquet), on stderr."""
-
-    def __init__(self, progress: Progress) -> None:
-        self._progress = progress
-
-    def file(self, path: Path) -> dict[str, Callable[[int], None]]:
-        """Start a bar for ``path``; the callbacks :func:`checked_batches` takes."""
-        bars = self._progress
-        task = bars.add_task(path.name, total=None)
-        return {
-            "on_open": lambda total: bars.update(task, total=max(total, 1)),
-            "advance": lambda n: bars.advance(task, n),
-        }
-
-    def skipped(self, path: Path) -> None:
-        self._progress.add_task(f"{path.name} (already ingested)", total=1, completed=1)
-
-
-@contextmanager
-def _progress(enabled: bool) -> Iterator[_Bars]:
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TaskProgressColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=err_console, disable=not enabled) as progress:
-        yield _Bars(progress)
