@@ -36,9 +36,10 @@ def run_one(kind: str, data: Path, out: Path) -> None:
 
         duckdb.connect().execute(PROFILE_SQL.format(data=data, out=out))
     else:
-        from telcolens.profile.cli import compute_profile
+        from telcolens import engine as engines
+        from telcolens.profile import compute_profile
 
-        compute_profile(data, out, kind.removeprefix("ibis-"))
+        compute_profile(data, out, con=engines.connect(kind.removeprefix("ibis-")))
     print(json.dumps({"seconds": time.perf_counter() - started}))
 
 

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from telcolens import engine as engines
 from telcolens.antifraud.daily import run_day
 from telcolens.antifraud.lists import reinstate
 from telcolens.cli import app
@@ -91,7 +92,7 @@ def test_cli_run_on_a_folder_without_calls_says_so(tmp_path):
 @pytest.mark.spark
 @pytest.mark.slow
 def test_the_day_is_the_same_on_spark(day, province, tmp_path):
-    spark = run_day(province, tmp_path, engine="spark")
+    spark = run_day(province, tmp_path, con=engines.connect("spark"))
     for name in ("fraud_list", "card_brokers", "warnings"):
         pd.testing.assert_frame_equal(
             getattr(day, name).reset_index(drop=True),

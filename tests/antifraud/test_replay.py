@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from telcolens import engine as engines
 from telcolens.antifraud.replay import replay
 from telcolens.dataset import read_table
 from tests.ingest.helpers import tree_digest
@@ -16,7 +17,7 @@ KEY = ["caller", "callee", "start_time", "duration_s", "direction", "cell_id"]
 def replayed(province, tmp_path_factory):
     before = tree_digest(province)
     work = tmp_path_factory.mktemp("replay") / "work"
-    report = replay(province, work, files_per_day=2, poll=0.1)
+    report = replay(province, work, con=engines.connect(), files_per_day=2, poll=0.1)
     assert tree_digest(province) == before, "the source province is left untouched"
     return report, work
 
@@ -56,5 +57,5 @@ def test_every_held_back_call_comes_back_through_ingest(replayed, province) -> N
 def test_replay_refuses_a_work_dir_it_did_not_make(province, tmp_path) -> None:
     (tmp_path / "precious.txt").write_text("keep me")
     with pytest.raises(ValueError, match="not a previous replay"):
-        replay(province, tmp_path)
+        replay(province, tmp_path, con=engines.connect())
     assert (tmp_path / "precious.txt").exists()

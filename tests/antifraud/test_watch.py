@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from telcolens import engine as engines
 from telcolens.antifraud.replay import hold_back_last_day, write_raw_files
 from telcolens.antifraud.watch import Watcher, read_flagged, table_for
 from telcolens.cli import app
@@ -68,7 +69,7 @@ def flag_lines(out: Path) -> list[dict]:
 
 
 def watcher(site: dict[str, Path]) -> Watcher:
-    return Watcher(site["inbox"], site["data"], site["out"])
+    return Watcher(site["inbox"], site["data"], site["out"], con=engines.connect())
 
 
 def test_a_planted_fraud_number_is_flagged_within_60_s_of_its_file(
@@ -169,7 +170,7 @@ def test_a_restart_carries_on_without_reporting_old_flags_again(site, last_day_c
     starting = flag_lines(site["out"])
     # A crash after the ingest but before the run: the file is ingested, still in the inbox.
     deliver(last_day_csv, site["inbox"])
-    ingest_files(site["data"], "voice", [site["inbox"] / last_day_csv.name], progress=False)
+    ingest_files(site["data"], "voice", [site["inbox"] / last_day_csv.name])
 
     (outcome,) = watcher(site).drain(settle=0.1)
     assert outcome.status == "already ingested"

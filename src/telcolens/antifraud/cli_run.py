@@ -15,14 +15,18 @@ from telcolens import engine as engines
 from telcolens.antifraud import lists
 from telcolens.antifraud.features import FEATURES, REQUIRED_TABLES, fraud_features
 from telcolens.antifraud.rules import DEFAULT_RULES, load_rules
-from telcolens.cli_options import EngineOption
-from telcolens.cli_service import DatabaseOption, _os_user, engine_or_fail
-from telcolens.console import Group, console, progress_bar, status
+from telcolens.cli_options import (
+    DatabaseOption,
+    DataOption,
+    EngineOption,
+    OutDirOption,
+    ParquetOutOption,
+)
+from telcolens.cli_service import _os_user, engine_or_fail
+from telcolens.console import Group, console, log_lines, reporting, status
 
-DataOption = Annotated[
-    Path,
-    typer.Option(help="Data directory (from `telcolens generate` or ingest).", file_okay=False),
-]
+# The watcher's logger, where it tells what it does (shown during the replay).
+WATCH_LOG = "telcolens.antifraud.watch"
 ModelOption = Annotated[
     Path | None,
     typer.Option(help="Model directory from `telcolens antifraud train` (rules only without)."),
@@ -55,7 +59,7 @@ def register(group: typer.Typer) -> None:
 
 def features_command(
     data: DataOption,
-    out: Annotated[Path, typer.Option(help="Parquet file to write.", dir_okay=False)],
+    out: ParquetOutOption,
     engine: EngineOption = "duckdb",
     as_of: Annotated[
         dt.datetime | None,
@@ -78,7 +82,7 @@ def features_command(
 
 def run_command(
     data: DataOption,
-    out: Annotated[Path, typer.Option(help="Folder for the day's lists and case files.")],
+    out: OutDirOption,
     model: ModelOption = None,
     rules: RulesOption = None,
     whitelist: WhitelistOption = None,
@@ -93,31 +97,25 @@ def run_command(
     ] = False,
     database_url: DatabaseOption = None,
 ) -> None:
-    """The day's fraud list, card-broker list, victim warnings and case files."""
-    from telcolens.antifraud.daily import STEPS, run_day
+    """The day's fraud list, card-broker list, victim warnings and case files, into OUT."""
+    from telcolens.antifraud.daily import run_day
 
     store = engine_or_fail(database_url) if load else None
     if store is not None:
         whitelist, reinstatements = _store_lists(store, out, whitelist, reinstatements)
     if model is None:
         console.print("[yellow]No --model: flagging by rules only (lower recall).[/]")
-    with progress_bar() as bar:
-        task = bar.add_task(f"Anti-fraud run over {data}", total=len(STEPS))
-
-        def on_step(name: str) -> None:
-            bar.update(task, completed=STEPS.index(name), description=name)
-
+    with reporting() as progress:
         result = run_day(
             data,
             out,
-            engine=engine,
+            con=engines.connect(engine),
             model_dir=model,
             rules_path=rules,
             whitelist=whitelist,
             reinstatements=reinstatements,
-            progress=on_step,
+            progress=progress,
         )
-        bar.update(task, completed=len(STEPS), description="anti-fraud run done")
     s = result.summary
     table = Table(title=f"Anti-fraud run as of {s['as_of']}", show_header=False)
     for label, value in [
@@ -179,7 +177,7 @@ def load_command(
 
 def evaluate_command(
     data: DataOption,
-    out: Annotated[Path, typer.Option(help="Working folder: history, model, run, report.")],
+    out: OutDirOption,
     model: Annotated[
         Path | None,
         typer.Option(help="Model to test; default: train one on a history province."),
@@ -189,7 +187,11 @@ def evaluate_command(
         bool, typer.Option(help="Also replay the last day through watch mode (time-to-flag).")
     ] = True,
 ) -> None:
-    """Score a synthetic province's lists against its ground truth."""
+    """Score a synthetic province's lists against its ground truth.
+
+    OUT is the working folder: the history province and its model, the run, the replay
+    and the report (evaluation.json).
+    """
     from telcolens.antifraud.daily import run_day
     from telcolens.antifraud.evaluate import (
         evaluate_run,
@@ -199,19 +201,20 @@ def evaluate_command(
     )
 
     manifest(data)
+    con = engines.connect(engine)
     if model is None:
         with status("Training on a history province (another seed, its confirmed cases)"):
-            model = history_model(data, out, engine=engine)
+            model = history_model(data, out, con=con)
     wl = registry_whitelist(data, out / "whitelist.csv")
     with status(f"Running the day over {data}"):
-        run_day(data, out / "run", engine=engine, model_dir=model, whitelist=wl)
+        run_day(data, out / "run", con=con, model_dir=model, whitelist=wl)
     report = evaluate_run(data, out / "run", whitelist=wl).as_dict()
     if watch:
         from telcolens.antifraud.replay import replay
 
-        with status("Replaying the last day through watch mode"):
+        with status("Replaying the last day through watch mode"), log_lines(WATCH_LOG):
             report["watch"] = replay(
-                data, out / "replay", model_dir=model, whitelist=wl, engine=engine
+                data, out / "replay", con=con, model_dir=model, whitelist=wl
             ).as_dict()
     (out / "evaluation.json").write_text(json.dumps(report, indent=2) + "\n")
     _print_report(report)

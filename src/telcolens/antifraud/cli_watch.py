@@ -11,8 +11,9 @@ from typing import Annotated
 
 import typer
 
+from telcolens import engine as engines
 from telcolens.antifraud.cli_run import (
-    DataOption,
+    WATCH_LOG,
     ModelOption,
     ReinstatementsOption,
     RulesOption,
@@ -20,8 +21,8 @@ from telcolens.antifraud.cli_run import (
 )
 from telcolens.antifraud.features import FEATURES
 from telcolens.antifraud.rules import DEFAULT_RULES, load_rules
-from telcolens.cli_options import EngineOption
-from telcolens.console import console, err_console
+from telcolens.cli_options import DataOption, EngineOption, OutDirOption
+from telcolens.console import console, err_console, log_lines
 from telcolens.privacy import install_log_masking
 
 
@@ -36,7 +37,7 @@ def watch_command(
         typer.Option(help="Folder the mediation system drops CDR files into.", file_okay=False),
     ],
     data: DataOption,
-    out: Annotated[Path, typer.Option(help="Folder for flags.jsonl and the latest run.")],
+    out: OutDirOption,
     model: ModelOption = None,
     rules: RulesOption = None,
     whitelist: WhitelistOption = None,
@@ -53,7 +54,8 @@ def watch_command(
 
     Files named voice_*, sms_*, data_sessions_* or location_events_* (.csv, .csv.gz,
     .parquet; no prefix means voice) move to INBOX/done/ once ingested and scored, or
-    to INBOX/failed/ with an .error.txt. New flags are appended to OUT/flags.jsonl.
+    to INBOX/failed/ with an .error.txt. New flags are appended to OUT/flags.jsonl, the
+    latest run is in OUT/latest/.
     """
     from telcolens.antifraud.watch import Watcher
 
@@ -65,18 +67,19 @@ def watch_command(
         inbox,
         data,
         out,
-        engine=engine,
+        con=engines.connect(engine),
         model_dir=model,
         rules_path=rules,
         whitelist=whitelist,
         reinstatements=reinstatements,
     )
-    if once:
-        outcomes = watcher.drain(settle=poll)
-    else:
-        with _stop_on_signal() as stop:
-            watcher.run(stop, poll)
-        outcomes = watcher.outcomes
+    with log_lines(WATCH_LOG):
+        if once:
+            outcomes = watcher.drain(settle=poll)
+        else:
+            with _stop_on_signal() as stop:
+                watcher.run(stop, poll)
+            outcomes = watcher.outcomes
     failed = sum(o.status == "failed" for o in outcomes)
     console.print(
         f"{len(outcomes) - failed} file(s) processed, {failed} failed, "

@@ -1,6 +1,7 @@
 """The day's anti-fraud run: features, model and rules, then the lists and case files.
 
-``run_day`` reads a data directory on either engine and writes to ``out``:
+``run_day`` reads a data directory through an open Ibis backend (either engine) and
+writes to ``out``:
 
 - ``fraud_list.csv``: flagged numbers with score, who flagged them (model,
   rules) and reasons;
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,9 +34,10 @@ from telcolens.antifraud.features import FEATURES, REQUIRED_TABLES, contacts, fr
 from telcolens.antifraud.lists import read_reinstatements, read_whitelist
 from telcolens.antifraud.rules import DEFAULT_RULES, apply_rules, load_rules
 from telcolens.errors import BadInput
+from telcolens.progress import Progress, reporter
 
 ID = "subscriber_id"
-# The run's steps, in order, as reported to a progress callback.
+# The run's steps, in order, as reported to a progress callback; then DONE.
 STEPS = (
     "features",
     "model and rules",
@@ -44,6 +45,7 @@ STEPS = (
     "victim warnings",
     "case files",
 )
+DONE = "anti-fraud run done"
 FRAUD_LIST_COLUMNS = (
     ID,
     "score",
@@ -89,19 +91,30 @@ def run_day(
     data_dir: Path,
     out: Path,
     *,
-    engine: str = "duckdb",
+    con: BaseBackend | None = None,
     model_dir: Path | None = None,
     rules_path: Path | None = None,
     whitelist: Path | None = None,
     reinstatements: Path | None = None,
-    con: BaseBackend | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
 ) -> DayResult:
     """Run the day's anti-fraud pipeline over ``data_dir`` and write its outputs to ``out``.
 
-    ``progress`` is called with each of STEPS as it starts.
+    Parameters
+    ----------
+    con
+        The Ibis backend to run on (:func:`telcolens.engine.connect`). None connects
+        to the default engine (``TELCOLENS_ENGINE``), for scripts and tests; a command
+        passes the one it opened.
+    progress
+        Reported each of STEPS as it starts (step *i* of ``len(STEPS)``), then DONE.
     """
-    step = progress or (lambda _name: None)
+    report = reporter(progress)
+
+    def step(i: int) -> None:
+        report(STEPS[i], i, len(STEPS))
+
+    step(0)
     rules = load_rules(rules_path or DEFAULT_RULES, features=list(FEATURES))
     allowed = read_whitelist(whitelist)
     cleared = read_reinstatements(reinstatements)
@@ -110,15 +123,14 @@ def run_day(
         from telcolens.antifraud.model import FraudModel  # LightGBM is slow to import
 
         model = FraudModel.load(model_dir)
-    con = con or engines.connect(engine)
+    con = engines.connect() if con is None else con
     t = engines.tables(con, data_dir, require=REQUIRED_TABLES)
     as_of = data_end(con, t["voice"])
     out.mkdir(parents=True, exist_ok=True)
-    step(STEPS[0])
     feats = con.to_pyarrow(fraud_features(t, as_of)).to_pandas()
     feats.to_parquet(out / "features.parquet", index=False)
 
-    step(STEPS[1])
+    step(1)
     scored = _score(con, t, feats, model)
     hits = apply_rules(rules, feats)
     number_rules = [r for r in rules if r.target == "number"]
@@ -140,12 +152,12 @@ def run_day(
     fraud_list = scored[final].sort_values("score", ascending=False, kind="stable")
     fraud_list = fraud_list[list(FRAUD_LIST_COLUMNS)].reset_index(drop=True)
 
-    step(STEPS[2])
+    step(2)
     sims = _sims(con, t, scored.assign(flagged=final.astype(int)))
     descriptions = {r.name: r.description for r in rules}
     card_brokers = brokers.rank_brokers(sims, rules, hits.set_index(feats[ID]), descriptions)
     flagged_ids = ibis.memtable(fraud_list[[ID]])
-    step(STEPS[3])
+    step(3)
     contact_rows = con.to_pyarrow(
         victims.contacts(t["voice"], t["subscribers"], flagged_ids)
     ).to_pandas()
@@ -157,13 +169,13 @@ def run_day(
     csvsafe.write_frame(
         suppressed[[ID, "why", "score", "flagged_by", "reasons"]], out / "suppressed.csv"
     )
-    step(STEPS[4])
+    step(4)
     write_cases(con, t, out / "cases", fraud_list, feats, sims, contact_rows, as_of)
     where = con.to_pyarrow(activity(t["voice"], t["cells"], flagged_ids)).to_pandas()
     csvsafe.write_frame(where.sort_values(["subscriber_id", "cell_id"]), out / "activity.csv")
     summary = {
         "as_of": as_of.isoformat(),
-        "engine": engine,
+        "engine": _engine_name(con),
         "model": str(model_dir) if model_dir else None,
         "subscribers": len(feats),
         "fraud_numbers": len(fraud_list),
@@ -174,7 +186,13 @@ def run_day(
         "victim_warnings": len(warnings),
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    report(DONE, len(STEPS), len(STEPS))
     return DayResult(out, as_of, fraud_list, card_brokers, warnings, suppressed, summary)
+
+
+def _engine_name(con: BaseBackend) -> str:
+    """The engine's name as ``telcolens.engine.connect`` takes it (Ibis says "pyspark")."""
+    return "spark" if con.name == "pyspark" else con.name
 
 
 def _score(con, t, feats: pd.DataFrame, model) -> pd.DataFrame:

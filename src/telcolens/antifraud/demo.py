@@ -10,15 +10,14 @@ from telcolens.capabilities import DemoContext, DemoResult
 
 def run_demo(ctx: DemoContext) -> DemoResult:
     work = ctx.out_dir / "antifraud"
-    model = history_model(ctx.data_dir, work, engine=ctx.engine)
+    model = history_model(ctx.data_dir, work, con=ctx.con)
     whitelist = registry_whitelist(ctx.data_dir, work / "whitelist.csv")
     day = run_day(
         ctx.data_dir,
         work / "run",
-        engine=ctx.engine,
+        con=ctx.con,
         model_dir=model,
         whitelist=whitelist,
-        con=ctx.con,
     )
     ev = evaluate_run(ctx.data_dir, work / "run", whitelist=whitelist)
     f, b, v = ev.fraud, ev.brokers["all"], ev.victims

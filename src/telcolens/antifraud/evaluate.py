@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from ibis.backends import BaseBackend
 
 from telcolens import csvsafe
 from telcolens import engine as engines
@@ -84,8 +85,12 @@ def registry_whitelist(data_dir: Path, path: Path) -> Path:
     return path
 
 
-def history_model(data_dir: Path, work: Path, *, engine: str = "duckdb") -> Path:
-    """Train the model under test on a history province like ``data_dir`` (other seed)."""
+def history_model(data_dir: Path, work: Path, *, con: BaseBackend) -> Path:
+    """Train the model under test on a history province like ``data_dir`` (other seed).
+
+    The history is generated into ``work/history`` and read on ``con``; the model is
+    saved to ``work/model``, which is returned.
+    """
     from telcolens.antifraud.daily import call_graph, data_end
     from telcolens.antifraud.model import FraudModel
 
@@ -99,7 +104,6 @@ def history_model(data_dir: Path, work: Path, *, engine: str = "duckdb") -> Path
         progress=False,
         overwrite=True,
     )
-    con = engines.connect(engine)
     t = engines.tables(con, history, require=REQUIRED_TABLES)
     feats = con.to_pyarrow(fraud_features(t, data_end(con, t["voice"]))).to_pandas()
     graph = con.to_pyarrow(call_graph(t)).to_pandas()

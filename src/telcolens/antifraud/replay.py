@@ -25,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from ibis.backends import BaseBackend
 
 from telcolens.antifraud.watch import DONE, FAILED, FLAGS, Watcher
 from telcolens.dataset import TRUTH_DIR, part_files, write_part
@@ -63,10 +64,10 @@ def replay(
     source_data_dir: Path,
     work_dir: Path,
     *,
+    con: BaseBackend,
     model_dir: Path | None = None,
     rules_path: Path | None = None,
     whitelist: Path | None = None,
-    engine: str = "duckdb",
     files_per_day: int = 24,
     poll: float = 2.0,
     interval: float | None = None,
@@ -75,6 +76,8 @@ def replay(
 
     Parameters
     ----------
+    con
+        The backend the watcher's runs use, one after another (see :class:`Watcher`).
     files_per_day
         How many files the held-back day is cut into (24: one per hour).
     poll
@@ -90,7 +93,7 @@ def replay(
         work / "inbox",
         work / "data",
         work / "out",
-        engine=engine,
+        con=con,
         model_dir=model_dir,
         rules_path=rules_path,
         whitelist=whitelist,

@@ -6,6 +6,10 @@ the whole window re-run with :func:`~telcolens.antifraud.daily.run_day` into
 State is only on disk (``done/``, ``failed/``, ``flags.jsonl``, the ingest log): a file
 moves to ``done/`` after its flags are written, and ingest skips what it already holds,
 so a restarted watcher carries on where it stopped.
+
+What the watcher does (files taken, flags raised, runs) it logs on this module's logger,
+at INFO, WARNING for a file ignored or left, ERROR for a failure; ``telcolens antifraud
+watch`` shows those records as lines on stderr.
 """
 
 from __future__ import annotations
@@ -25,10 +29,8 @@ from pathlib import Path
 
 import pandas as pd
 from ibis.backends import BaseBackend
-from rich.markup import escape
 
 from telcolens.antifraud.daily import DayResult, run_day
-from telcolens.console import err_console
 from telcolens.errors import TelcolensError
 from telcolens.ingest import FileReport, IngestError, ingest_files
 from telcolens.privacy import mask
@@ -43,7 +45,7 @@ WATCH_TABLES = ("voice", "sms", "data_sessions", "location_events")
 WATCH_NAMES = ", ".join(WATCH_TABLES)
 DEFAULT_TABLE = "voice"
 DONE, FAILED, LATEST, FLAGS = "done", "failed", "latest", "flags.jsonl"
-RUN_OPTIONS = ("engine", "model_dir", "rules_path", "whitelist", "reinstatements", "con")
+RUN_OPTIONS = ("con", "model_dir", "rules_path", "whitelist", "reinstatements")
 # --once gives a file still being written this many looks to settle before giving up.
 DRAIN_ROUNDS = 30
 
@@ -103,21 +105,26 @@ class FileOutcome:
 class Watcher:
     """Polls ``inbox``, ingests into ``data_dir``, re-runs the day into ``out/latest``.
 
-    The run options (``engine``, ``model_dir``, ``rules_path``, ``whitelist``,
-    ``reinstatements``, ``con``) are those of :func:`run_day`. ``outcomes`` and
-    ``flags`` collect what this watcher did: one entry per file, and the lines it
-    added to flags.jsonl.
+    The run options (``con``, ``model_dir``, ``rules_path``, ``whitelist``,
+    ``reinstatements``) are those of :func:`run_day`. ``outcomes`` and ``flags`` collect
+    what this watcher did: one entry per file, and the lines it added to flags.jsonl.
+
+    Every run uses the one connection ``con`` rather than a fresh one per file: each
+    run registers the data directory's tables anew (:func:`telcolens.engine.tables`),
+    so it reads the files ingested since the last, and a reused connection spares each
+    file the engine's start-up (a Spark session's seconds count against time-to-flag).
+    The runs are one after another, on the thread that polls, so the connection is never
+    used by two at once.
     """
 
     inbox: Path
     data_dir: Path
     out: Path
-    engine: str = "duckdb"
+    con: BaseBackend = field(kw_only=True)
     model_dir: Path | None = None
     rules_path: Path | None = None
     whitelist: Path | None = None
     reinstatements: Path | None = None
-    con: BaseBackend | None = None
     outcomes: list[FileOutcome] = field(default_factory=list)
     flags: list[dict] = field(default_factory=list)
 
@@ -140,13 +147,13 @@ class Watcher:
         flags = self.out / FLAGS
         if flags.exists():
             self._known = read_flagged(flags)
-            _say(f"{len(self._known):,} numbers already reported in {escape(str(flags))}")
+            log.info("%s numbers already reported in %s", f"{len(self._known):,}", flags)
             return
         self._known = set()
         result = self._run()
         entries = self._new_flags(result, [], time.time()) if result else []
         _append(flags, entries)
-        _say(f"Starting list: {len(entries):,} numbers flagged before any new file")
+        log.info("Starting list: %s numbers flagged before any new file", f"{len(entries):,}")
 
     def poll_once(self) -> list[FileOutcome]:
         """One look at the inbox: process the files unchanged since the previous look."""
@@ -165,7 +172,7 @@ class Watcher:
     def run(self, stop: threading.Event, poll: float = 2.0) -> None:
         """Poll every ``poll`` seconds until ``stop`` is set."""
         self.start()
-        _say(f"Watching {escape(str(self.inbox))} every {poll:g} s")
+        log.info("Watching %s every %s s", self.inbox, f"{poll:g}")
         while not stop.is_set():
             self.poll_once()
             stop.wait(poll)
@@ -180,7 +187,7 @@ class Watcher:
             time.sleep(settle)
             self.poll_once()
         for d in self._seen.values():
-            _say(f"[yellow]{escape(mask(d.path.name))} kept changing; left in the inbox[/]")
+            log.warning("%s kept changing; left in the inbox", mask(d.path.name))
         return self.outcomes[before:]
 
     def _look(self) -> list[Delivery]:
@@ -208,7 +215,7 @@ class Watcher:
             return True
         if path.name not in self._ignored:
             self._ignored.add(path.name)
-            _say(f"[yellow]Ignoring {escape(mask(path.name))}: not {', '.join(ACCEPTED)}[/]")
+            log.warning("Ignoring %s: not %s", mask(path.name), ", ".join(ACCEPTED))
         return False
 
     def _ingest(self, ready: list[Delivery]) -> tuple[list[FileOutcome], list[tuple]]:
@@ -239,7 +246,7 @@ class Watcher:
         return failed, ingested
 
     def _ingest_batch(self, table: str, batch: list[Delivery]) -> list[tuple]:
-        report = ingest_files(self.data_dir, table, [d.path for d in batch], progress=False)
+        report = ingest_files(self.data_dir, table, [d.path for d in batch])
         return [(d, table, f) for d, f in zip(batch, report, strict=True)]
 
     def _fail(self, d: Delivery, table: str | None, exc: Exception) -> FileOutcome:
@@ -247,7 +254,7 @@ class Watcher:
         dest = _move(d.path, self.inbox / FAILED)
         if dest is not None:
             dest.with_name(f"{dest.name}.error.txt").write_text(message + "\n", encoding="utf-8")
-        _say(f"[red]{escape(mask(d.path.name))} failed:[/] {escape(message)}")
+        log.error("%s failed: %s", mask(d.path.name), message)
         return FileOutcome(d.path.name, table, "failed", 0, d.seen_at, time.time(), error=message)
 
     def _flag_and_file(self, ingested: list[tuple]) -> list[FileOutcome]:
@@ -257,9 +264,12 @@ class Watcher:
         _append(self.out / FLAGS, entries)
         self.flags += entries
         for e in entries:
-            _say(
-                f"[bold red]NEW FLAG[/] {e[ID]} by {e['flagged_by']}, "
-                f"{e['seconds_to_flag']:.1f} s after {escape(mask(e['file']))} was seen"
+            log.info(
+                "NEW FLAG %s by %s, %.1f s after %s was seen",
+                e[ID],
+                e["flagged_by"],
+                e["seconds_to_flag"],
+                mask(e["file"]),
             )
         outcomes = []
         for d, table, f in ingested:
@@ -267,9 +277,14 @@ class Watcher:
             o = FileOutcome(d.path.name, table, f.status, f.rows, d.seen_at, time.time())
             o.new_flags = len(entries)
             outcomes.append(o)
-            _say(
-                f"{escape(mask(o.name))}: {o.rows:,} rows {o.status} into {table}, "
-                f"{o.new_flags} new flag(s), done {o.seconds:.1f} s after it was seen"
+            log.info(
+                "%s: %s rows %s into %s, %d new flag(s), done %.1f s after it was seen",
+                mask(o.name),
+                f"{o.rows:,}",
+                o.status,
+                table,
+                o.new_flags,
+                o.seconds,
             )
         return outcomes
 
@@ -282,11 +297,16 @@ class Watcher:
         except Exception as exc:  # a failed run must not stop the watcher; the next one catches up
             _log_unexpected(exc, "the run")
             shutil.rmtree(tmp, ignore_errors=True)
-            _say(f"[red]Run failed:[/] {escape(mask(f'{type(exc).__name__}: {exc}'))}")
+            log.error("Run failed: %s", mask(f"{type(exc).__name__}: {exc}"))
             return None
         _publish(tmp, self.out / LATEST)
         seconds = time.perf_counter() - started
-        _say(f"Run as of {result.as_of}: {len(result.fraud_list):,} on the list ({seconds:.1f} s)")
+        log.info(
+            "Run as of %s: %s on the list (%.1f s)",
+            result.as_of,
+            f"{len(result.fraud_list):,}",
+            seconds,
+        )
         return result
 
     def _new_flags(self, result: DayResult, batch: list[Delivery], now: float) -> list[dict]:
@@ -310,7 +330,8 @@ def watch(
 ) -> list[FileOutcome]:
     """Watch ``inbox`` until ``stop`` is set (or, with ``once``, until it is processed).
 
-    ``options`` are :class:`Watcher`'s run options. Returns what became of each file.
+    ``options`` are :class:`Watcher`'s run options (``con`` among them). Returns what
+    became of each file.
     """
     watcher = Watcher(Path(inbox), Path(data_dir), Path(out), **options)
     if once:
@@ -383,8 +404,3 @@ def _log_unexpected(exc: Exception, doing: str) -> None:
     if not isinstance(exc, TelcolensError):  # masked: the traceback may quote a CDR
         trace = "".join(traceback.format_exception(exc)).rstrip()
         log.error("watch: %s failed\n%s", doing, mask(trace))
-
-
-def _say(message: str) -> None:
-    stamp = datetime.now().strftime("%H:%M:%S")
-    err_console.print(f"[dim]{stamp}[/] {message}", highlight=False)

@@ -1,8 +1,9 @@
 """Usage profile: per-subscriber calling, messaging, data and mobility measures."""
 
 from telcolens.capabilities import Capability
-from telcolens.profile.cli import register_cli, run_demo
-from telcolens.profile.pipeline import PROFILE_COLUMNS, sightings, usage_profile
+from telcolens.profile.cli import register_cli
+from telcolens.profile.demo import run_demo
+from telcolens.profile.pipeline import PROFILE_COLUMNS, compute_profile, sightings, usage_profile
 
 CAPABILITY = Capability(
     name="profile",
@@ -11,4 +12,4 @@ CAPABILITY = Capability(
     run_demo=run_demo,
 )
 
-__all__ = ["CAPABILITY", "PROFILE_COLUMNS", "sightings", "usage_profile"]
+__all__ = ["CAPABILITY", "PROFILE_COLUMNS", "compute_profile", "sightings", "usage_profile"]

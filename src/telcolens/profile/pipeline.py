@@ -7,8 +7,13 @@ produce identical numbers.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import ibis
 import ibis.expr.types as ir
+from ibis.backends import BaseBackend
+
+from telcolens import engine as engines
 
 # Calls shorter than this (in seconds) count as short: long enough to say "hello,
 # wrong number", too short for a conversation. Issue #3's fraud rules use it too.
@@ -151,3 +156,9 @@ def usage_profile(t: dict[str, ir.Table]) -> ir.Table:
         distinct_cities=c.distinct_cities.cast("int64").coalesce(zero),
         active_days=c.active_days.cast("int64").coalesce(zero),
     ).order_by("subscriber_id")
+
+
+def compute_profile(data_dir: Path, out: Path, *, con: BaseBackend) -> Path:
+    """Run the usage profile over ``data_dir`` on ``con`` and write it to ``out`` (Parquet)."""
+    t = engines.tables(con, data_dir, require=REQUIRED_TABLES)
+    return engines.write_parquet(con, usage_profile(t), out)
