@@ -20,7 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from telcolens.dataset import part_day, part_files
+from telcolens.dataset import part_day, part_files, table_dir
 from telcolens.schema import TABLES
 from telcolens.streams._messages import format_ranges, parse_ranges
 
@@ -68,7 +68,8 @@ class Ledger:
             self._keys = {k for k in self._keys if k[2] > floor}
 
     def scan(self, data_dir: Path, floor: int) -> int:
-        """Read the notes of every stream part whose last sequence is above ``floor``.
+        """Read the notes of every stream part whose last sequence is above ``floor``,
+        removing the temporary files of writes a crash cut short.
 
         Returns the number of parts read. A part whose footer cannot be read (a write
         torn by a power cut before its fsync: never acknowledged) is moved aside as
@@ -78,6 +79,10 @@ class Ledger:
         for spec in TABLES.values():
             if spec.time is None:
                 continue
+            # What a consumer killed mid-write left (write_part's temporary name): never
+            # renamed into place, so never acknowledged either.
+            for tmp in table_dir(data_dir, spec).glob(".day-*.s*-*.tmp"):
+                tmp.unlink(missing_ok=True)
             for path in part_files(data_dir, spec):
                 m = _RANGE.search(path.name)
                 day = part_day(path)

@@ -149,21 +149,26 @@ class PullSource:
     async def fetch(self, max_rows: int, max_wait: float) -> list[Delivery]:
         """Messages until ``max_rows`` rows or ``max_wait`` seconds; [] if none came."""
         assert self._sub is not None
-        got: list[Delivery] = []
+        # By sequence: a message not acknowledged within ack_wait comes again, maybe within
+        # this very fetch; it is one message, written once (its latest delivery is acked).
+        got: dict[int, Delivery] = {}
         rows, deadline = 0, time.monotonic() + max_wait
         while rows < max_rows:
             left = deadline - time.monotonic()
             if left <= 0.001:
                 break
+            # Ask for about as many messages as the rows still wanted fill.
+            per_message = rows // len(got) if got else 0
+            want = -(-(max_rows - rows) // per_message) if per_message else 1
             try:
-                msgs = await self._sub.fetch(batch=256, timeout=left)
+                msgs = await self._sub.fetch(batch=min(want, 256), timeout=left)
             except (TimeoutError, nats.errors.TimeoutError):
                 break
             for msg in msgs:
                 d = _delivery(msg, self.names)
-                got.append(d)
-                rows += d.rows
-        return got
+                rows += 0 if d.seq in got else d.rows
+                got[d.seq] = d
+        return list(got.values())
 
     async def ack(self, deliveries: list[Delivery]) -> None:
         """Acknowledge; returns once the acks have left for the server."""
