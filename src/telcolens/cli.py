@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table as RichTable
 
-from telcolens import __version__, cli_service
+from telcolens import __version__, cli_daily, cli_service
 from telcolens.capabilities import DemoContext, capabilities
 from telcolens.cli_options import DataOption, EngineOption
 from telcolens.console import Group, console, err_console, reporting
@@ -266,6 +266,7 @@ def build_app() -> typer.Typer:
     for capability in capabilities():
         capability.register_cli(root)
     cli_service.register(root)
+    cli_daily.register(root)
     stream_cli.register_cli(root)
     return root
 

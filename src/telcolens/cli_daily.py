@@ -18,20 +18,11 @@ from telcolens.errors import BadInput
 RECORD_TZ = ZoneInfo("Asia/Shanghai")  # record days are China Standard Time days
 
 
-def parse_day(value: str | None) -> dt.date | None:
-    """``YYYY-MM-DD`` as a date (None stays None); a clear error otherwise."""
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
-
-
 AsOfOption = Annotated[
-    str | None,
+    dt.datetime | None,
     typer.Option(
         "--as-of",
+        formats=["%Y-%m-%d"],
         metavar="YYYY-MM-DD",
         help="The run day: records up to the day before count. Default: today (China time).",
         show_default=False,
@@ -52,10 +43,10 @@ def purge(
 ) -> None:
     """Delete record days older than each table's retention (TELCOLENS_RETENTION_DAYS).
 
-    Location records are kept 14 days by default; day partials go with their table's
-    records. Reference tables and undated parts are never touched.
+    Location records are kept 14 days by default; day partials go with their
+    table's records. Reference tables and undated parts are never touched.
     """
-    day = parse_day(as_of) or today()
+    day = as_of.date() if as_of else today()
     if not data.is_dir():
         raise BadInput(f"{data} is not a data directory")
     report = retention.purge(data, day, dry_run=dry_run)
