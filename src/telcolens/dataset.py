@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from telcolens.schema import TABLES, Table
@@ -76,6 +77,25 @@ def day_files(
 def table_days(data_dir: str | os.PathLike[str], table: str | Table) -> list[dt.date]:
     """The record days ``table`` has parts for, in order."""
     return sorted({d for f in part_files(data_dir, table) if (d := part_day(f)) is not None})
+
+
+def split_days(table: Table, data: pa.Table) -> list[tuple[dt.date | None, pa.Table]]:
+    """``data`` cut into one piece per record day of ``table.time``, in day order.
+
+    A reference table (no time column) is one undated piece, and so are any rows
+    without a time (never dropped).
+    """
+    if table.time is None:
+        return [(None, data)]
+    days = pc.cast(data[table.time], pa.date32())
+    pieces: list[tuple[dt.date | None, pa.Table]] = [
+        (day.as_py(), data.filter(pc.equal(days, day)))
+        for day in pc.unique(days).sort()
+        if day.is_valid
+    ]
+    if days.null_count:
+        pieces.append((None, data.filter(pc.is_null(days))))
+    return pieces
 
 
 def conform(table: Table, data: pa.Table) -> pa.Table:

@@ -44,7 +44,7 @@ def test_csv_round_trip_pseudonymises_and_types_every_column(tmp_path: Path) -> 
     (entry,) = report.files
     assert (entry.path, entry.rows, entry.status) == (path, 2, "ingested")
     [part] = _stored_parts(tmp_path / "data")
-    assert part.name == f"ingest-{entry.sha256[:16]}.parquet"
+    assert part.name == f"day-2024-01-01.ingest-{entry.sha256[:16]}.parquet"
     stored = pq.read_table(part)
     assert stored.schema == VOICE.arrow_schema()
     assert stored["caller"].to_pylist() == [pseudonymise(RAW_CALLER, "number")] * 2
@@ -55,6 +55,20 @@ def test_csv_round_trip_pseudonymises_and_types_every_column(tmp_path: Path) -> 
         "2024-01-01T10:00:00",
         "2024-01-01T10:05:30",
     ]
+
+
+def test_a_file_spanning_midnight_lands_as_one_part_per_record_day(tmp_path: Path) -> None:
+    lines = [
+        VOICE_HEADER,
+        voice_row(start_time="2024-01-02 00:00:00"),
+        voice_row(start_time="2024-01-01 23:59:59"),
+        voice_row(start_time="2024-01-02 08:00:00", direction="MT"),
+    ]
+    ingest_files(tmp_path / "data", "voice", [write_csv(tmp_path / "voice.csv", lines)])
+    parts = _stored_parts(tmp_path / "data")
+    assert [dataset.part_day(p).isoformat() for p in parts] == ["2024-01-01", "2024-01-02"]
+    assert [pq.read_metadata(p).num_rows for p in parts] == [1, 2]
+    assert dataset.table_days(tmp_path / "data", "voice") == [dataset.part_day(p) for p in parts]
 
 
 def test_no_raw_identifier_reaches_the_store(tmp_path: Path) -> None:

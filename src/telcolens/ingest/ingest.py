@@ -10,6 +10,7 @@ from typing import Literal
 
 import pyarrow as pa
 
+from telcolens.dataset import day_part, split_days
 from telcolens.ingest._load import checked_batches, open_source, pseudonymise
 from telcolens.ingest._store import Staging, file_sha256, logged, part_name
 from telcolens.progress import Counter, Progress
@@ -75,7 +76,10 @@ def ingest_files(
                 _skipped(progress, path)
                 continue
             data = _read(path, spec, progress)
-            staging.add(spec, pseudonymise(data, spec), part_name(sha))
+            # A dated table's file lands as one part per record day (day-YYYY-MM-DD.ingest-...).
+            for day, piece in split_days(spec, pseudonymise(data, spec)):
+                name = part_name(sha) if day is None else day_part(day, part_name(sha))
+                staging.add(spec, piece, name)
             done[sha] = data.num_rows
             report.files.append(FileReport(path, data.num_rows, sha, "ingested"))
             log_lines.append(_log_line(spec, path, sha, data.num_rows))
