@@ -14,6 +14,7 @@ by the app.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ import ibis
 import typer
 from ibis.backends import BaseBackend
 from sqlalchemy.orm import Session
+
+from telcolens.progress import Progress
 
 # Import paths of the built-in capabilities, in the order the demo runs them.
 BUILTIN: tuple[str, ...] = ("telcolens.profile", "telcolens.antifraud", "telcolens.faults")
@@ -39,9 +42,28 @@ class DemoContext:
     tables: dict[str, ibis.Table]
 
 
+@dataclass(frozen=True)
+class DayContext:
+    """What a capability's day step gets: the day, the data, a connection, its folder.
+
+    ``as_of`` is the run day: the step uses records of the days before it (its own
+    window: 7 days for anti-fraud features, 2 for fault correlation), never later ones,
+    so running a past day again gives what that day gave. ``out_dir`` is the step's own
+    folder in the day's run; ``options`` holds the ``--with NAME.KEY=VALUE`` settings of
+    ``telcolens daily`` addressed to this capability (``model`` for anti-fraud).
+    """
+
+    data_dir: Path
+    out_dir: Path
+    as_of: dt.date
+    con: BaseBackend
+    options: dict[str, str] = field(default_factory=dict)
+    progress: Progress | None = None
+
+
 @dataclass
 class DemoResult:
-    """What a demo step reports: (label, value) lines for the summary, and files written."""
+    """What a demo or day step reports: (label, value) summary lines, and files written."""
 
     summary: list[tuple[str, str]] = field(default_factory=list)
     outputs: list[Path] = field(default_factory=list)
@@ -84,6 +106,8 @@ class Capability:
     title: str
     register_cli: Callable[[typer.Typer], None]
     run_demo: Callable[[DemoContext], DemoResult] | None = None
+    # Its step in `telcolens daily`: one as-of day's run, reloadable into the store.
+    run_day: Callable[[DayContext], DemoResult] | None = None
     section: dict[str, str] | None = None  # its nav section's title {"en", "zh"}; default title
     roles: tuple[Role, ...] = ()
     routers: tuple[str, ...] = ()  # "module:attribute" of each APIRouter

@@ -1,19 +1,22 @@
-"""Day-after-day commands: ``telcolens purge`` (and the daily run beside it)."""
+"""Day-after-day commands: ``telcolens daily`` (every capability for a day) and ``purge``."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table as RichTable
+from sqlalchemy.orm import Session
 
-from telcolens import retention
-from telcolens.cli_options import DataOption
-from telcolens.console import console
+from telcolens import cli_service, retention
+from telcolens.cli_options import DatabaseOption, DataOption, EngineOption
+from telcolens.console import console, reporting
 from telcolens.dataset import table_days
 from telcolens.errors import BadInput
+from telcolens.store.db import patient
 
 RECORD_TZ = ZoneInfo("Asia/Shanghai")  # record days are China Standard Time days
 
@@ -32,6 +35,100 @@ AsOfOption = Annotated[
 
 def today() -> dt.date:
     return dt.datetime.now(RECORD_TZ).date()
+
+
+def daily(
+    data: DataOption,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", file_okay=False, help="Folder of day runs: OUT/<as-of>/<capability>/."
+        ),
+    ],
+    as_of: AsOfOption = None,
+    first: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--from",
+            formats=["%Y-%m-%d"],
+            metavar="YYYY-MM-DD",
+            help="Backfill: the first as-of day of a range (with --to).",
+            show_default=False,
+        ),
+    ] = None,
+    last: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--to",
+            formats=["%Y-%m-%d"],
+            metavar="YYYY-MM-DD",
+            help="Backfill: the last as-of day, included.",
+            show_default=False,
+        ),
+    ] = None,
+    engine: EngineOption = "duckdb",
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", metavar="NAME", help="Run only this capability (repeatable)."),
+    ] = None,
+    with_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--with",
+            metavar="NAME.KEY=VALUE",
+            help="An option for one capability's step (repeatable), e.g. "
+            "antifraud.model=models/af or antifraud.whitelist=whitelist.csv.",
+        ),
+    ] = None,
+    load: Annotated[
+        bool, typer.Option(help="Load each day into the store (replacing that day only).")
+    ] = False,
+    database_url: DatabaseOption = None,
+    purge_after: Annotated[
+        bool,
+        typer.Option("--purge/--no-purge", help="Apply retention after the last day."),
+    ] = True,
+) -> None:
+    """Run every capability's day step for one as-of day, or each day of --from/--to.
+
+    A day's steps read only the records before it, so running a day again gives the
+    same results; its folder is replaced and its store rows too.
+    """
+    from telcolens import engine as engines
+    from telcolens import runs
+
+    if as_of and (first or last):
+        raise BadInput("give either --as-of or --from/--to, not both")
+    if (first is None) != (last is None):
+        raise BadInput("a backfill needs both --from and --to")
+    days = (
+        runs.days_between(first.date(), last.date())
+        if first and last
+        else [as_of.date() if as_of else today()]
+    )
+    if not data.is_dir():
+        raise BadInput(f"{data} is not a data directory")
+    steps = runs.day_steps(only)
+    options = runs.parse_options(with_ or [], [c.name for c in steps])
+    store = cli_service.engine_or_fail(database_url) if load else None
+    con = engines.connect(engine)
+    with reporting() as bars:
+        for day in days:
+            run = runs.run_day(data, out, day, con, steps=steps, options=options, progress=bars)
+            if store is not None:
+                with Session(store) as session, session.begin(), patient(session):
+                    for step_load in run.loads:
+                        step_load(session, cli_service._os_user())
+            console.print(_day_line(run))
+    if purge_after:
+        report = retention.purge(data, days[-1])
+        if report.count:
+            console.print(f"purged {report.count} expired files ({report.bytes / 2**20:.1f} MiB)")
+
+
+def _day_line(run) -> str:
+    parts = [f"{label} {value}" for lines in run.summary.values() for label, value in lines]
+    return f"[bold]{run.as_of}[/]  " + "; ".join(p.strip() for p in parts)
 
 
 def purge(
@@ -74,4 +171,5 @@ def _settings_retention() -> dict[str, int]:
 
 
 def register(root: typer.Typer) -> None:
+    root.command()(daily)
     root.command()(purge)

@@ -8,6 +8,7 @@ cluster when ``TELCOLENS_SPARK_MASTER`` names one.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import os
@@ -110,6 +111,22 @@ def tables(
             out[name] = con.read_parquet(path, table_name=f"tl_{tag}_{name}")
         else:
             out[name] = ibis.memtable(spec.empty())
+    return out
+
+
+def in_window(t: dict[str, ibis.Table], as_of: dt.date, days: int) -> dict[str, ibis.Table]:
+    """``t`` with each dated table cut to the records of the ``days`` days before ``as_of``.
+
+    Records with time in [as_of - days, as_of); reference tables (subscribers, cells,
+    devices: no ``Table.time``) are left whole. DuckDB and Spark skip the row groups and
+    day parts outside the window by their time statistics.
+    """
+    start = ibis.literal(as_of - dt.timedelta(days=days)).cast("timestamp")
+    end = ibis.literal(as_of).cast("timestamp")
+    out = dict(t)
+    for name, table in t.items():
+        if name in TABLES and (col := TABLES[name].time):
+            out[name] = table.filter((table[col] >= start) & (table[col] < end))
     return out
 
 

@@ -1,13 +1,19 @@
 """Anti-fraud: fraud numbers, card brokers and victim warning, each flag with reasons."""
 
 from telcolens.antifraud.cli import register_cli
-from telcolens.capabilities import Capability, DemoContext, DemoResult, Page, Role
+from telcolens.capabilities import Capability, DayContext, DemoContext, DemoResult, Page, Role
 
 
 def run_demo(ctx: DemoContext) -> DemoResult:
     from telcolens.antifraud.demo import run_demo as demo  # LightGBM is slow to import
 
     return demo(ctx)
+
+
+def run_day(ctx: DayContext) -> DemoResult:
+    from telcolens.antifraud.day import run_day_step  # LightGBM is slow to import
+
+    return run_day_step(ctx)
 
 
 ANALYSTS = ("fraud_analyst",)
@@ -17,6 +23,7 @@ CAPABILITY = Capability(
     title="Anti-fraud",
     register_cli=register_cli,
     run_demo=run_demo,
+    run_day=run_day,
     section={"en": "Anti-fraud", "zh": "反诈骗"},
     roles=(
         Role(

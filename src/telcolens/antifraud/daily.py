@@ -30,11 +30,20 @@ from telcolens import csvsafe
 from telcolens import engine as engines
 from telcolens.antifraud import brokers, victims
 from telcolens.antifraud.cases import activity, write_cases
-from telcolens.antifraud.features import FEATURES, REQUIRED_TABLES, contacts, fraud_features
+from telcolens.antifraud.features import (
+    FEATURES,
+    REQUIRED_TABLES,
+    WINDOW_DAYS,
+    contacts,
+    fraud_features,
+)
 from telcolens.antifraud.lists import read_reinstatements, read_whitelist
+from telcolens.antifraud.partials import window_features
 from telcolens.antifraud.rules import DEFAULT_RULES, apply_rules, load_rules
+from telcolens.dataset import part_day, part_files
 from telcolens.errors import BadInput
 from telcolens.progress import Progress, reporter
+from telcolens.schema import TABLES
 
 ID = "subscriber_id"
 # The run's steps, in order, as reported to a progress callback; then DONE.
@@ -87,10 +96,23 @@ def call_graph(t: dict[str, ir.Table]) -> ir.Table:
     return e.join(subs_a, "a").join(subs_b, "b").select(src="a", dst="b")
 
 
+def all_in_day_parts(data_dir: Path) -> bool:
+    """Whether every part of every record table holds one named day (partials apply)."""
+    return all(
+        part_day(f) is not None
+        for name, spec in TABLES.items()
+        if spec.time
+        for f in part_files(data_dir, name)
+    )
+
+
 def run_day(
     data_dir: Path,
     out: Path,
     *,
+    as_of: dt.date | None = None,
+    window_days: int = WINDOW_DAYS,
+    incremental: bool = True,
     con: BaseBackend | None = None,
     model_dir: Path | None = None,
     rules_path: Path | None = None,
@@ -102,6 +124,15 @@ def run_day(
 
     Parameters
     ----------
+    as_of
+        The run day: every step reads the records of the ``window_days`` days before
+        it, none later, so a past day runs again as it ran. Default: the day after the
+        last voice record.
+    incremental
+        Compute the features from day partials (``antifraud.partials``: a day's
+        aggregates, computed once and kept in the data directory) instead of the
+        window's raw records; the same features either way. Used only when every
+        record table is in day parts (``dataset.day_part``); else the raw records.
     con
         The Ibis backend to run on (:func:`telcolens.engine.connect`). None connects
         to the default engine (``TELCOLENS_ENGINE``), for scripts and tests; a command
@@ -125,9 +156,19 @@ def run_day(
         model = FraudModel.load(model_dir)
     con = engines.connect() if con is None else con
     t = engines.tables(con, data_dir, require=REQUIRED_TABLES)
-    as_of = data_end(con, t["voice"])
+    as_of = as_of or data_end(con, t["voice"])
+    t = engines.in_window(t, as_of, window_days)
+    if con.execute(t["voice"].count()) == 0:
+        raise BadInput(
+            f"no voice records in the {window_days} days before {as_of} in {data_dir}: "
+            "nothing to score on that day"
+        )
     out.mkdir(parents=True, exist_ok=True)
-    feats = con.to_pyarrow(fraud_features(t, as_of)).to_pandas()
+    if incremental and all_in_day_parts(data_dir):
+        expr = window_features(con, data_dir, as_of, window_days=window_days)
+    else:
+        expr = fraud_features(t, as_of, window_days=None)  # t is already the window
+    feats = con.to_pyarrow(expr).to_pandas()
     feats.to_parquet(out / "features.parquet", index=False)
 
     step(1)

@@ -3,6 +3,7 @@
 from telcolens.capabilities import Capability, Page, Role
 from telcolens.faults.causes import CauseLearner, learn_causes
 from telcolens.faults.cli import register_cli
+from telcolens.faults.day import run_day_step
 from telcolens.faults.demo import run_demo
 from telcolens.faults.evaluate import EdgeScores, score_edges
 
@@ -13,6 +14,7 @@ CAPABILITY = Capability(
     title="Fault management",
     register_cli=register_cli,
     run_demo=run_demo,
+    run_day=run_day_step,
     section={"en": "Network", "zh": "网络"},
     roles=(
         Role(
