@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
+
 from telcolens import csvsafe
 from telcolens.capabilities import DayContext, DemoResult
 from telcolens.dataset import read_table
@@ -29,7 +31,9 @@ def run_day_step(ctx: DayContext) -> DemoResult:
     links = read_table(ctx.data_dir, "links").to_pandas()
     if links.empty:
         raise NotFound(f"{ctx.data_dir}: no links table, so alarms cannot be correlated")
-    alarms = alarms[(alarms.raised_at >= start) & (alarms.raised_at < end)]
+    alarms = alarms[(alarms.raised_at >= start) & (alarms.raised_at < end)].copy()
+    # As the network was known that day: an alarm cleared later was still active.
+    alarms.loc[alarms.cleared_at >= end, "cleared_at"] = pd.NaT
     ctx.out_dir.mkdir(parents=True, exist_ok=True)
     if alarms.empty:
         # A quiet network is a result, not an error: empty files, nothing to load.
