@@ -6,6 +6,7 @@ Everything broker-specific is here; ``publish`` and ``consume`` see a :class:`De
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ DUPLICATE_WINDOW_S = 120.0
 # batch is still being written (a redelivery then would be skipped anyway, but costs work).
 ACK_WAIT_S = 30.0
 MAX_ACK_PENDING = 20_000
+CONNECT_DEADLINE_S = 10.0
 
 
 class StreamUnavailable(Unavailable):
@@ -62,9 +64,11 @@ async def connect(url: str | None = None) -> Client:
     """A connection to ``url`` (default ``TELCOLENS_NATS_URL``); StreamUnavailable if none."""
     servers = (url or get_settings().nats_url).split(",")
     try:
-        # allow_reconnect: a server restart mid-run is ridden out, not a crash.
-        return await nats.connect(
-            servers=servers, connect_timeout=5, max_reconnect_attempts=-1, allow_reconnect=True
+        # Reconnecting without end rides out a server restart mid-run; it would also retry
+        # the first connection without end, hence the deadline on that one.
+        return await asyncio.wait_for(
+            nats.connect(servers=servers, connect_timeout=2, max_reconnect_attempts=-1),
+            CONNECT_DEADLINE_S,
         )
     except (OSError, nats.errors.Error, TimeoutError) as exc:
         raise StreamUnavailable(f"cannot reach NATS at {','.join(servers)}: {exc!r}") from None
