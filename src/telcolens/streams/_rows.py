@@ -56,12 +56,12 @@ class Pseudonymiser:
         encoded = pc.dictionary_encode(values)
         distinct = encoded.dictionary.to_pylist()
         known = self._known.setdefault(kind, {})
-        new = [v for v in distinct if v not in known]
-        if len(known) + len(new) > self.max_size:
-            known.clear()
-            new = distinct
-        if new:
-            hashed = pseudonymise_many(pa.array(new, pa.string()), kind).to_pylist()
-            known.update(zip(new, hashed, strict=True))
-        uniques = pa.array([known[v] for v in distinct], pa.int64())
-        return pc.take(uniques, encoded.indices)
+        found = list(map(known.get, distinct))  # map over a bound method: the fast loop
+        if None in found:
+            new = [i for i, v in enumerate(found) if v is None]
+            if len(known) + len(new) > self.max_size:
+                known.clear()
+            hashed = pseudonymise_many(pa.array([distinct[i] for i in new], pa.string()), kind)
+            for i, value in zip(new, hashed.to_pylist(), strict=True):
+                found[i] = known[distinct[i]] = value
+        return pc.take(pa.array(found, pa.int64()), encoded.indices)
