@@ -27,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -66,7 +67,37 @@ def ensure_province(data: Path, subscribers: int, days: int, seed: int) -> dt.da
         if m := re.fullmatch(r"day-(\d{3})(\..*)?\.parquet", f.name):
             day = start + dt.timedelta(days=int(m.group(1)))
             f.rename(f.with_name(f"{day_part(day)}{m.group(2) or ''}.parquet"))
+    resplit(data)
     return table_days(data, "voice")[0]
+
+
+def resplit(data: Path) -> None:
+    """Move records that sit in another day's part into a part of their own day.
+
+    The generator writes an SMS sent just after midnight into the previous day's part;
+    the partials go by part (the dataset's contract), the full run by record time.
+    """
+    import pyarrow.compute as pc
+
+    from telcolens.dataset import day_part, part_day, write_part
+    from telcolens.schema import TABLES
+
+    for name in ("voice", "sms", "data_sessions", "location_events"):
+        spec = TABLES[name]
+        for f in sorted((data / name).glob("day-*.parquet")):
+            if ".spill-" in f.name:
+                continue
+            t = pq.read_table(f, schema=spec.arrow_schema())
+            days = pc.cast(t[spec.time], "date32")
+            stray = pc.not_equal(days, pa.scalar(part_day(f), pa.date32()))
+            if not pc.any(stray).as_py():
+                continue
+            moved = t.filter(stray)
+            for day in set(pc.cast(moved[spec.time], "date32").to_pylist()):
+                rows = moved.filter(pc.equal(pc.cast(moved[spec.time], "date32"), day))
+                write_part(data, spec, rows, day_part(day, f"spill-{part_day(f)}"))
+            write_part(data, spec, t.filter(pc.invert(stray)), f.name.removesuffix(".parquet"))
+            print(f"moved {moved.num_rows} {name} records out of {f.name}")
 
 
 def disk_use(data: Path) -> tuple[int, int]:
@@ -98,6 +129,11 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=37, help="record days to generate")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--as-of-days", type=int, default=30, help="consecutive as-of days")
+    parser.add_argument(
+        "--first-as-of",
+        type=dt.date.fromisoformat,
+        help="first as-of day (default: first full window)",
+    )
     parser.add_argument("--run-one", help=argparse.SUPPRESS)
     parser.add_argument("--as-of", type=dt.date.fromisoformat, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -106,8 +142,9 @@ def main() -> None:
         run_one(args.run_one, args.data, args.as_of, args.out)
         return
     first_day = ensure_province(args.data, args.subscribers, args.days, args.seed)
-    n = min(args.as_of_days, args.days - WINDOW + 1)
-    as_ofs = [first_day + dt.timedelta(days=WINDOW + i) for i in range(n)]
+    first = args.first_as_of or first_day + dt.timedelta(days=WINDOW)
+    n = min(args.as_of_days, (first_day + dt.timedelta(days=args.days) - first).days + 1)
+    as_ofs = [first + dt.timedelta(days=i) for i in range(n)]
     tmp = Path(tempfile.mkdtemp(prefix="tl-bench-daily-"))
     # The seed: the first window's partials (a deployment computes them once).
     seed_s, seed_rss = child("incremental", args.data, as_ofs[0] - dt.timedelta(days=1), tmp / "s")

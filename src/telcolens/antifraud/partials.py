@@ -25,6 +25,10 @@ counts over the window (callees, callers, SMS recipients, cells, cities, days, t
 graph) combine by union: the partials keep each day's exact distinct set (of pairs, of
 (subscriber, cell)), never a sketch, so there is no estimation error to state.
 
+A record is counted in the day of the part it sits in (the dataset's contract is that a
+part holds only its day's records), where ``fraud_features`` goes by the record's time: the
+two agree exactly when the contract holds.
+
 Partials sit under the table they are computed from, so the retention purge deletes them
 with that table's records (``telcolens.retention``). Reference tables (subscribers, cells,
 devices) are read when combining, never baked into a partial.
