@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -159,3 +160,28 @@ def test_some_subscribers_travel_to_other_cities(province):
     travelled = (prof.distinct_cities >= 2).mean()
     # About 2% of subscribers spend a given day in another city (2 days here).
     assert 0.015 < travelled < 0.08
+
+
+def test_records_past_midnight_land_in_a_part_of_their_own_day(tmp_path: Path) -> None:
+    """An SMS drawn for one day but sent at 00:00:37 the next goes to that next day's name."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from telcolens.dataset import part_day
+    from telcolens.simulate.province import _write
+
+    sms = TABLES["sms"].empty().to_pydict()
+    times = [dt.datetime(2026, 11, 17, 23, 59), dt.datetime(2026, 11, 18, 0, 0, 37)]
+    rows = {k: [None] * 2 for k in sms}
+    rows.update(
+        sender=[1, 2], recipient=[3, 4], send_time=times, direction=["MO", "MO"], cell_id=[5, 6]
+    )
+    table = pa.Table.from_pydict(rows, schema=TABLES["sms"].arrow_schema())
+    assert _write(tmp_path, "sms", table, "day-2026-11-17") == ("sms", 2)
+    parts = part_files(tmp_path, "sms")
+    assert [p.name for p in parts] == [
+        "day-2026-11-17.parquet",
+        "day-2026-11-18.from-2026-11-17.parquet",
+    ]
+    assert [part_day(p) for p in parts] == [dt.date(2026, 11, 17), dt.date(2026, 11, 18)]

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from telcolens.console import progress_bar
-from telcolens.dataset import TRUTH_DIR, day_part, write_part
+from telcolens.dataset import TRUTH_DIR, day_part, part_day, split_days, write_part
 from telcolens.errors import BadInput
 from telcolens.schema import TABLES
 from telcolens.simulate import (
@@ -101,10 +101,7 @@ def generate_province(
             _drain(pending, summary)  # at most one day waits in memory
             pending = [
                 plant,
-                *(
-                    writer.submit(_write, out, name, t, world.part(d))
-                    for name, t in tables.items()
-                ),
+                *(writer.submit(_write, out, name, t, world.part(d)) for name, t in tables.items()),
             ]
         _drain(pending, summary)
         summary.truth = world.write_truth(out)
@@ -134,7 +131,23 @@ def _check(out: Path, subscribers: int, days: int, overwrite: bool) -> None:
 
 
 def _write(out: Path, name: str, table: pa.Table, part: str) -> tuple[str, int]:
-    write_part(out, TABLES[name], table, part)
+    """Write a table's part; a dated table's records of another day go to that day's name.
+
+    A day's activity can run past midnight (an SMS sent at 00:00:37): such records land
+    in a part of their own day (``day-2026-11-18.from-2026-11-17``), so every part holds
+    one record day, as ``dataset`` promises.
+    """
+    spec, day = TABLES[name], part_day(part)
+    pieces = split_days(spec, table) if spec.time and day else [(day, table)]
+    if len(pieces) == 1 and pieces[0][0] == day:
+        write_part(out, spec, table, part)  # the usual case: written as it was drawn
+        return name, table.num_rows
+    for piece_day, piece in pieces:
+        if piece_day == day:
+            write_part(out, spec, piece, part)
+        else:
+            suffix = f"from-{day.isoformat()}"
+            write_part(out, spec, piece, day_part(piece_day, suffix) if piece_day else part)
     return name, table.num_rows
 
 
