@@ -39,7 +39,8 @@ def publish(
         ),
     ] = None,
     day: Annotated[
-        list[str] | None, typer.Option(help="With --data: only records of this day (repeat).")
+        list[dt.datetime] | None,
+        typer.Option(formats=["%Y-%m-%d"], help="With --data: only records of this day (repeat)."),
     ] = None,
     rate: Annotated[
         float | None, typer.Option(min=1, help="Records per second (default: as fast as can be).")
@@ -58,7 +59,7 @@ def publish(
 
     if bool(files) == (data is not None):
         raise BadInput("give input FILES or --data DIR, not both or neither")
-    days = [_day(d) for d in day] if day else None
+    days = [d.date() for d in day] if day else None
 
     def batches():
         if data is not None:
@@ -130,13 +131,6 @@ def _totals(total, elapsed: float) -> str:
         f"({rate:,.0f} records/s); {total.redelivered:,} redelivered and skipped, "
         f"{total.rejected:,} rejected"
     )
-
-
-def _day(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise BadInput(f"--day {text!r}: expected YYYY-MM-DD") from None
 
 
 def register_cli(root: typer.Typer) -> None:
