@@ -37,11 +37,16 @@ def test_a_torn_part_is_moved_aside_and_its_messages_count_as_unwritten(tmp_path
     folder = tmp_path / "voice"
     folder.mkdir()
     (folder / "day-2026-11-02.s1-3.parquet").write_bytes(b"PAR1 cut short by a power cut")
-    (folder / ".day-2026-11-02.s4-4.0123abcd.tmp").write_bytes(b"half a file")
+    (folder / f".day-2026-11-02.s4-4.{'0a' * 16}.tmp").write_bytes(b"half a file")
+    other = f".day-2026-11-02.ingest-0123456789abcdef.{'0b' * 16}.tmp"  # ingest's, in progress
+    (folder / other).write_bytes(b"being written")
     ledger = Ledger("S@1")
     ledger.scan(tmp_path, floor=0)
     assert ("voice", DAY, 1) not in ledger
-    assert sorted(p.name for p in folder.iterdir()) == [".torn-day-2026-11-02.s1-3.parquet"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        other,
+        ".torn-day-2026-11-02.s1-3.parquet",
+    ]
 
 
 def test_write_part_keeps_the_metadata_with_the_rows(tmp_path: Path):

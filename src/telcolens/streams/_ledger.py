@@ -29,6 +29,8 @@ log = logging.getLogger("telcolens.streams")
 STREAM_KEY = b"telcolens.stream"
 SEQS_KEY = b"telcolens.stream.seqs"
 _RANGE = re.compile(r"\.s(\d+)-(\d+)(?:\.|$)")
+# write_part's temporary name for a consumer's part: .<name>.<uuid hex>.tmp
+_OUR_TMP = re.compile(r"^\.day-\d{4}-\d{2}-\d{2}\.s\d+-\d+(\.[0-9a-f]{8})?\.[0-9a-f]{32}\.tmp$")
 
 Key = tuple[str, dt.date, int]
 
@@ -81,8 +83,9 @@ class Ledger:
                 continue
             # What a consumer killed mid-write left (write_part's temporary name): never
             # renamed into place, so never acknowledged either.
-            for tmp in table_dir(data_dir, spec).glob(".day-*.s*-*.tmp"):
-                tmp.unlink(missing_ok=True)
+            for tmp in table_dir(data_dir, spec).glob(".day-*.tmp"):
+                if _OUR_TMP.match(tmp.name):  # not another writer's (ingest, generator)
+                    tmp.unlink(missing_ok=True)
             for path in part_files(data_dir, spec):
                 m = _RANGE.search(path.name)
                 day = part_day(path)

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from telcolens.cli_options import DataOption
 from telcolens.console import Group, console
 from telcolens.errors import BadInput
 
@@ -22,8 +23,6 @@ app = typer.Typer(
     no_args_is_help=True,
     cls=Group,
 )
-
-DataDir = Annotated[Path, typer.Option("--data", file_okay=False, help="Data directory.")]
 
 
 @app.command()
@@ -90,7 +89,7 @@ def publish(
 
 @app.command()
 def consume(
-    data: DataDir,
+    data: DataOption,
     once: Annotated[bool, typer.Option(help="Stop when the stream has nothing more.")] = False,
     batch_rows: Annotated[int, typer.Option(min=1, help="Rows per micro-batch, at most.")] = (
         200_000
