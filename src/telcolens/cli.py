@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 import shutil
 import sys
@@ -179,8 +180,23 @@ def demo(
         Path, typer.Option(help="Directory for the demo province and outputs.", file_okay=False)
     ] = Path("telcolens-demo"),
     subscribers: Annotated[int, typer.Option(min=1000, help="Subscribers to generate.")] = 20_000,
-    days: Annotated[int, typer.Option(min=1, help="Days of records.")] = 3,
+    days: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Days of records: 36 gives 30 as-of days, each with a week before it."
+        ),
+    ] = 36,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+    start: Annotated[
+        datetime.datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d"],
+            metavar="YYYY-MM-DD",
+            help="First day of records. Default: DAYS days before today (China time), so "
+            "the province ends yesterday, as a live one would.",
+            show_default=False,
+        ),
+    ] = None,
     engine: EngineOption = "duckdb",
     serve: Annotated[
         bool, typer.Option(help="End by serving the console (--no-serve for scripts).")
@@ -199,8 +215,9 @@ def demo(
     started = time.perf_counter()
     data_dir, results_dir = out / "province", out / "results"
     _claim_demo_dir(out)
+    first = start.date() if start else cli_daily.today() - datetime.timedelta(days=days)
     summary = generate_province(
-        data_dir, subscribers=subscribers, days=days, seed=seed, overwrite=True
+        data_dir, subscribers=subscribers, days=days, seed=seed, start=first, overwrite=True
     )
     _print_generation(summary)
     con = engines.connect(engine)

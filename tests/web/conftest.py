@@ -92,12 +92,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(console_db: str) -> Iterator[str]:
-    """The app served by uvicorn in a thread; its base URL."""
+@contextmanager
+def serving(store_url: str) -> Iterator[str]:
+    """The app on ``store_url`` served by uvicorn in a thread; its base URL."""
     port = _free_port()
     config = uvicorn.Config(
-        create_app(console_db),
+        create_app(store_url),
         host="127.0.0.1",
         port=port,
         log_level="warning",
@@ -118,9 +118,18 @@ def server(console_db: str) -> Iterator[str]:
             if time.monotonic() > deadline or not thread.is_alive():
                 raise RuntimeError("the test server did not start") from None
             time.sleep(0.1)
-    yield base
-    srv.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield base
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(console_db: str) -> Iterator[str]:
+    """The console's store served; its base URL."""
+    with serving(console_db) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ must keep those off the list while their unregistered peers are still judged.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from ibis.backends import BaseBackend
 
 from telcolens import csvsafe
 from telcolens import engine as engines
-from telcolens.antifraud.features import REQUIRED_TABLES, fraud_features
+from telcolens.antifraud.features import REQUIRED_TABLES, WINDOW_DAYS, fraud_features
 from telcolens.dataset import TRUTH_DIR
 from telcolens.errors import BadInput
 from telcolens.simulate import generate_province
@@ -99,7 +100,8 @@ def history_model(data_dir: Path, work: Path, *, con: BaseBackend) -> Path:
     generate_province(
         history,
         subscribers=int(m["subscribers"]),
-        days=int(m["days"]),
+        # One feature window of history: its labels are the numbers active in it.
+        days=min(int(m["days"]), WINDOW_DAYS),
         seed=int(m["seed"]) + HISTORY_SEED_OFFSET,
         progress=False,
         overwrite=True,
@@ -116,11 +118,18 @@ def history_model(data_dir: Path, work: Path, *, con: BaseBackend) -> Path:
 
 
 def evaluate_run(data_dir: Path, run_dir: Path, whitelist: Path | None = None) -> Evaluation:
-    """Compare a run's lists in ``run_dir`` with the province's truth."""
+    """Compare a run's lists in ``run_dir`` with the province's truth as of the run's day.
+
+    A run of day D sees the week before D: the fraud numbers it can find are those
+    active before D, the victims it can warn those first reached in that week.
+    """
     truth = Path(data_dir) / TRUTH_DIR
     ev = Evaluation()
+    as_of = dt.date.fromisoformat(json.loads((run_dir / "summary.json").read_text())["as_of"])
     listed = csvsafe.read_frame(run_dir / "fraud_list.csv", dtype={ID: "int64"})
-    fraud = set(pd.read_parquet(truth / "fraud_numbers.parquet")[ID].astype("int64"))
+    numbers = pd.read_parquet(truth / "fraud_numbers.parquet")
+    numbers = numbers[pd.to_datetime(numbers.first_active).dt.date < as_of]
+    fraud = set(numbers[ID].astype("int64"))
     ev.fraud = _prf(set(listed[ID]), fraud)
     personas = pd.read_parquet(truth / "subscribers.parquet").set_index(ID).persona
     wrong = listed[~listed[ID].isin(fraud)]
@@ -129,7 +138,7 @@ def evaluate_run(data_dir: Path, run_dir: Path, whitelist: Path | None = None) -
     )
     ev.brokers = _brokers(truth, csvsafe.read_frame(run_dir / "card_brokers.csv", dtype=str))
     warnings = csvsafe.read_frame(run_dir / "victim_warnings.csv", dtype={ID: "int64"})
-    ev.victims = _victims(truth, warnings)
+    ev.victims = _victims(truth, warnings, as_of)
     if whitelist is not None:
         wl = set(csvsafe.read_frame(whitelist, dtype={ID: "int64"})[ID])
         ev.whitelist = {"whitelisted": len(wl), "flagged": len(wl & set(listed[ID]))}
@@ -166,8 +175,10 @@ def _brokers(truth: Path, listed: pd.DataFrame) -> dict[str, dict[str, float]]:
     return out
 
 
-def _victims(truth: Path, warnings: pd.DataFrame) -> dict[str, float]:
+def _victims(truth: Path, warnings: pd.DataFrame, as_of: dt.date) -> dict[str, float]:
     v = pd.read_parquet(truth / "victims.parquet")
+    first = pd.to_datetime(v.first_contact).dt.date
+    v = v[(first >= as_of - dt.timedelta(days=WINDOW_DAYS)) & (first < as_of)]
     victims = set(v[ID].astype("int64"))
     warned = set(warnings[ID])
     found = len(victims & warned)
