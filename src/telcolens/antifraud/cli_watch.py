@@ -25,10 +25,60 @@ from telcolens.cli_options import DataOption, EngineOption, OutDirOption
 from telcolens.console import console, err_console, log_lines
 from telcolens.privacy import install_log_masking
 
+FOLLOW_LOG = "telcolens.antifraud.follow"
+
 
 def register(group: typer.Typer) -> None:
-    """Add the watch command to the ``antifraud`` group."""
+    """Add the watch and follow commands to the ``antifraud`` group."""
     group.command("watch")(watch_command)
+    group.command("follow")(follow_command)
+
+
+def follow_command(
+    data: DataOption,
+    out: OutDirOption,
+    model: ModelOption = None,
+    rules: RulesOption = None,
+    whitelist: WhitelistOption = None,
+    reinstatements: ReinstatementsOption = None,
+    engine: EngineOption = "duckdb",
+    max_wait: Annotated[
+        float, typer.Option(min=0.05, help="Seconds a micro-batch waits to fill.")
+    ] = 1.0,
+    once: Annotated[
+        bool, typer.Option("--once", help="Stop when the stream has nothing more.")
+    ] = False,
+) -> None:
+    """Consume CDRs and location records from the stream and flag new fraud numbers.
+
+    Each micro-batch is written into DATA (exactly once), then the day is run again: new
+    flags are appended to OUT/flags.jsonl with the seconds from fetch to flag, the
+    latest run is in OUT/latest/. Stop with Ctrl-C; a restart carries on.
+    """
+    from telcolens.antifraud.follow import StreamFollower, follow_stream
+    from telcolens.streams.cli import until_signal
+
+    load_rules(rules or DEFAULT_RULES, features=list(FEATURES))  # fail before consuming
+    if model is None:
+        err_console.print("[yellow]No --model: flagging by rules only (lower recall).[/]")
+    install_log_masking()
+    follower = StreamFollower(
+        data,
+        out,
+        engines.connect(engine),
+        model_dir=model,
+        rules_path=rules,
+        whitelist=whitelist,
+        reinstatements=reinstatements,
+    )
+    with log_lines(FOLLOW_LOG):
+        total = until_signal(
+            lambda stop: follow_stream(follower, max_wait=max_wait, once=once, stop=stop)
+        )
+    console.print(
+        f"{total.rows:,} records in {total.batches:,} batches, "
+        f"{len(follower.flagged)} new flag(s) in [bold]{out / 'flags.jsonl'}[/]"
+    )
 
 
 def watch_command(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from telcolens.console import Group
-from telcolens.faults import cli_causes, cli_incidents, cli_receive
+from telcolens.faults import cli_causes, cli_follow, cli_incidents, cli_receive
 
 app = typer.Typer(
     name="faults",
@@ -16,6 +16,7 @@ app = typer.Typer(
 cli_receive.register(app)
 cli_incidents.register(app)
 cli_causes.register(app)
+cli_follow.register(app)
 
 
 def register_cli(root: typer.Typer) -> None:

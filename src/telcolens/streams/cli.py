@@ -7,8 +7,9 @@ import contextlib
 import datetime as dt
 import signal
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
@@ -23,6 +24,9 @@ app = typer.Typer(
     no_args_is_help=True,
     cls=Group,
 )
+
+
+T = TypeVar("T")
 
 
 @app.command()
@@ -109,18 +113,27 @@ def consume(
             last[0] = time.monotonic()
             console.print(_totals(total, time.monotonic() - started))
 
-    async def run():
+    total = until_signal(
+        lambda stop: run_consumer(
+            data, batch_rows=batch_rows, max_wait=max_wait, once=once, on_batch=on_batch, stop=stop
+        )
+    )
+    console.print(_totals(total, time.monotonic() - started))
+
+
+def until_signal(start: Callable[[asyncio.Event], Awaitable[T]]) -> T:
+    """Run the coroutine ``start(stop)`` makes; Ctrl-C or SIGTERM sets ``stop``, so the
+    batch in hand is written and acknowledged before it returns."""
+
+    async def run() -> T:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(sig, stop.set)
-        return await run_consumer(
-            data, batch_rows=batch_rows, max_wait=max_wait, once=once, on_batch=on_batch, stop=stop
-        )
+        return await start(stop)
 
-    total = asyncio.run(run())
-    console.print(_totals(total, time.monotonic() - started))
+    return asyncio.run(run())
 
 
 def _totals(total, elapsed: float) -> str:

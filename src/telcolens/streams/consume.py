@@ -24,7 +24,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from telcolens.dataset import day_part, table_dir, write_part
-from telcolens.errors import Conflict
+from telcolens.errors import BadInput, Conflict
 from telcolens.privacy import mask
 from telcolens.schema import TABLES, Table
 from telcolens.streams._ledger import Ledger, part_metadata, part_suffix
@@ -43,7 +43,6 @@ from telcolens.streams.jetstream import ACK_WAIT_S, Delivery, PullSource, Stream
 
 log = logging.getLogger("telcolens.streams")
 
-LOCK_NAME = ".stream-consumer.lock"
 # How often the consumer asks the server for its ack floor, to forget old sequences.
 FLOOR_EVERY_S = 10.0
 _EPOCH = dt.date(1970, 1, 1)
@@ -59,6 +58,7 @@ class BatchReport:
     redelivered: int = 0  # messages already in the data directory, acknowledged only
     rejected: int = 0  # messages whose rows fail the checks, terminated
     seconds: float = 0.0
+    tables: tuple[str, ...] = ()  # the tables rows were written to
 
 
 @dataclass
@@ -88,6 +88,7 @@ class _Prepared:
     groups: list[Group] = field(default_factory=list)
     rejected: list[tuple[Delivery, str]] = field(default_factory=list)
     redelivered: int = 0
+    others: int = 0
 
 
 class Consumer:
@@ -100,34 +101,47 @@ class Consumer:
         *,
         batch_rows: int = 200_000,
         max_wait: float = 1.0,
+        tables: Collection[str] | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.source = source
         self.batch_rows = batch_rows
         self.max_wait = max_wait
+        # The tables this consumer writes (default: every streamed one). Messages of the
+        # others are another consumer's (the fault follower's alarms): acknowledged for
+        # this consumer only, never written by it.
+        streamed = [n for n, spec in TABLES.items() if spec.time is not None]
+        self.tables = frozenset(streamed if tables is None else tables)
+        unknown = self.tables - set(streamed)
+        if unknown:
+            raise BadInput(f"not streamed tables: {', '.join(sorted(unknown))}")
         self.ledger = Ledger(source.stream_id)
         self.pseudonymiser = Pseudonymiser()
-        self._lock: int | None = None
+        self._locks: list[int] = []
         self._floor_at = 0.0
 
     async def start(self) -> None:
         """Take the data directory's consumer lock and read what its parts hold."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._lock = os.open(self.data_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(self._lock)
-            self._lock = None
-            raise Conflict(f"another stream consumer is writing into {self.data_dir}") from None
+        # One writer per table: a lock for each table this consumer writes.
+        for table in sorted(self.tables):
+            fd = os.open(self.data_dir / f".stream-{table}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                self.close()
+                raise Conflict(
+                    f"another stream consumer is writing {table} into {self.data_dir}"
+                ) from None
+            self._locks.append(fd)
         floor = await self.source.ack_floor()
         await asyncio.to_thread(self.ledger.scan, self.data_dir, floor)
         self._floor_at = time.monotonic()
 
     def close(self) -> None:
-        if self._lock is not None:
-            os.close(self._lock)
-            self._lock = None
+        while self._locks:
+            os.close(self._locks.pop())
 
     async def step(self) -> BatchReport | None:
         """One micro-batch; None when no message came within ``max_wait``."""
@@ -149,6 +163,7 @@ class Consumer:
             redelivered=prepared.redelivered,
             rejected=len(prepared.rejected),
             seconds=time.monotonic() - started,
+            tables=tuple(sorted({g.spec.name for g in prepared.groups})),
         )
 
     async def _fetch(self) -> list[Delivery]:
@@ -161,6 +176,9 @@ class Consumer:
             spec = TABLES.get(d.table)
             if spec is None or spec.time is None:
                 prepared.rejected.append((d, f"subject of no streamed table ({d.table!r})"))
+                continue
+            if d.table not in self.tables:
+                prepared.others += 1  # acknowledged below, written by its own consumer
                 continue
             by_table.setdefault(d.table, []).append(d)
         for name, ds in by_table.items():
@@ -252,12 +270,18 @@ async def run_consumer(
     ack_wait: float = ACK_WAIT_S,
     on_batch: Callable[[BatchReport, ConsumeReport], None] | None = None,
     stop: asyncio.Event | None = None,
+    tables: Collection[str] | None = None,
 ) -> ConsumeReport:
     """Consume the stream into ``data_dir`` until ``stop`` is set (or, with ``once``, until
     a fetch finds nothing). ``on_batch`` is told each batch and the totals so far;
-    ``ack_wait`` is :meth:`PullSource.open`'s."""
-    source = await PullSource.open(url, names or StreamNames.from_settings(), ack_wait=ack_wait)
-    consumer = Consumer(data_dir, source, batch_rows=batch_rows, max_wait=max_wait)
+    ``ack_wait`` is :meth:`PullSource.open`'s. ``tables`` limits what this consumer writes
+    (its durable consumer, ``names.consumer``, must be its own: a follower's)."""
+    names = names or StreamNames.from_settings()
+    only = next(iter(tables)) if tables is not None and len(tables) == 1 else None
+    source = await PullSource.open(
+        url, names, ack_wait=ack_wait, subject=names.subject(only) if only else None
+    )
+    consumer = Consumer(data_dir, source, batch_rows=batch_rows, max_wait=max_wait, tables=tables)
     total, stop = ConsumeReport(), stop or asyncio.Event()
     try:
         await consumer.start()

@@ -124,12 +124,18 @@ class PullSource:
 
     @classmethod
     async def open(
-        cls, url: str | None, names: StreamNames, *, ack_wait: float = ACK_WAIT_S
+        cls,
+        url: str | None,
+        names: StreamNames,
+        *,
+        ack_wait: float = ACK_WAIT_S,
+        subject: str | None = None,
     ) -> PullSource:
         """Connect, make the stream if missing, and bind (or create) the durable consumer.
 
         ``ack_wait``: how long a delivered, unacknowledged message waits before it is
         delivered again (after a crash, the time until the restarted consumer gets it).
+        ``subject``: the one subject the consumer takes (default: every table's).
         """
         nc = await connect(url)
         js = nc.jetstream()
@@ -143,7 +149,10 @@ class PullSource:
         )
         try:
             source._sub = await js.pull_subscribe(
-                f"{names.prefix}.>", durable=names.consumer, stream=names.stream, config=config
+                subject or f"{names.prefix}.>",
+                durable=names.consumer,
+                stream=names.stream,
+                config=config,
             )
         except (nats.errors.Error, TimeoutError) as exc:
             await nc.close()
