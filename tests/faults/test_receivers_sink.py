@@ -79,3 +79,15 @@ def test_failed_write_keeps_rows_for_the_next_flush(tmp_path: Path):
     assert sink.flush() == 0 and sink.pending == 1
     blocked.unlink()
     assert sink.flush() == 1 and read_table(blocked, "alarms").num_rows == 1
+
+
+def test_a_batch_across_midnight_lands_in_a_part_per_record_day(tmp_path: Path):
+    from telcolens.dataset import part_day
+
+    late, early = datetime(2026, 11, 24, 23, 59, 58), datetime(2026, 11, 25, 0, 0, 1)
+    with ParquetSink(tmp_path, max_rows=1000, max_seconds=3600) as sink:
+        sink(raised("ne-1", at=late))
+        sink(raised("ne-2", at=early))
+    parts = part_files(tmp_path, "alarms")
+    assert [part_day(p) for p in parts] == [late.date(), early.date()]
+    assert [read_table(tmp_path, "alarms").num_rows] == [2]

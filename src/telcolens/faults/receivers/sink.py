@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from telcolens.dataset import write_part
+from telcolens.dataset import day_part, split_days, write_part
 from telcolens.errors import TelcolensError
 from telcolens.faults.receivers._alarm import Alarm, now_cst
 from telcolens.schema.network import ALARMS
@@ -174,7 +174,11 @@ class ParquetSink(BatchSink):
         return str(self.data_dir)
 
     def _store(self, data: pa.Table) -> None:
-        write_part(self.data_dir, ALARMS, data, _part_name())
+        # One part per record day of the batch (day-2026-11-30.receive-...), so day runs
+        # and retention find the alarms by name like every other record.
+        name = _part_name()
+        for day, piece in split_days(ALARMS, data):
+            write_part(self.data_dir, ALARMS, piece, day_part(day, name) if day else name)
 
 
 def _as_row(alarm: Alarm, alarm_id: str, raised_at: datetime, severity: str) -> dict:
