@@ -21,14 +21,17 @@ from telcolens.store.db import patient
 RECORD_TZ = ZoneInfo("Asia/Shanghai")  # record days are China Standard Time days
 
 
+def _day(name: str, help: str):
+    """A YYYY-MM-DD option (Click parses it, and says what it expects)."""
+    return typer.Option(
+        name, formats=["%Y-%m-%d"], metavar="YYYY-MM-DD", help=help, show_default=False
+    )
+
+
 AsOfOption = Annotated[
     dt.datetime | None,
-    typer.Option(
-        "--as-of",
-        formats=["%Y-%m-%d"],
-        metavar="YYYY-MM-DD",
-        help="The run day: records up to the day before count. Default: today (China time).",
-        show_default=False,
+    _day(
+        "--as-of", "The run day: records up to the day before count. Default: today (China time)."
     ),
 ]
 
@@ -47,24 +50,10 @@ def daily(
     ],
     as_of: AsOfOption = None,
     first: Annotated[
-        dt.datetime | None,
-        typer.Option(
-            "--from",
-            formats=["%Y-%m-%d"],
-            metavar="YYYY-MM-DD",
-            help="Backfill: the first as-of day of a range (with --to).",
-            show_default=False,
-        ),
+        dt.datetime | None, _day("--from", "Backfill: the first as-of day of a range (with --to).")
     ] = None,
     last: Annotated[
-        dt.datetime | None,
-        typer.Option(
-            "--to",
-            formats=["%Y-%m-%d"],
-            metavar="YYYY-MM-DD",
-            help="Backfill: the last as-of day, included.",
-            show_default=False,
-        ),
+        dt.datetime | None, _day("--to", "Backfill: the last as-of day, included.")
     ] = None,
     engine: EngineOption = "duckdb",
     only: Annotated[

@@ -40,3 +40,9 @@ DatabaseOption = Annotated[
         show_default=False,
     ),
 ]
+
+# The stream consumers' (stream consume, antifraud follow, faults follow).
+MaxWaitOption = Annotated[
+    float, typer.Option(min=0.01, help="Seconds a micro-batch waits to fill.")
+]
+DrainOption = Annotated[bool, typer.Option("--once", help="Stop when the stream has nothing more.")]

@@ -21,7 +21,13 @@ from telcolens.antifraud.cli_run import (
 )
 from telcolens.antifraud.features import FEATURES
 from telcolens.antifraud.rules import DEFAULT_RULES, load_rules
-from telcolens.cli_options import DataOption, EngineOption, OutDirOption
+from telcolens.cli_options import (
+    DataOption,
+    DrainOption,
+    EngineOption,
+    MaxWaitOption,
+    OutDirOption,
+)
 from telcolens.console import console, err_console, log_lines
 from telcolens.privacy import install_log_masking
 
@@ -42,12 +48,8 @@ def follow_command(
     whitelist: WhitelistOption = None,
     reinstatements: ReinstatementsOption = None,
     engine: EngineOption = "duckdb",
-    max_wait: Annotated[
-        float, typer.Option(min=0.05, help="Seconds a micro-batch waits to fill.")
-    ] = 1.0,
-    once: Annotated[
-        bool, typer.Option("--once", help="Stop when the stream has nothing more.")
-    ] = False,
+    max_wait: MaxWaitOption = 1.0,
+    once: DrainOption = False,
 ) -> None:
     """Consume CDRs and location records from the stream and flag new fraud numbers.
 
@@ -58,10 +60,7 @@ def follow_command(
     from telcolens.antifraud.follow import StreamFollower, follow_stream
     from telcolens.streams.cli import until_signal
 
-    load_rules(rules or DEFAULT_RULES, features=list(FEATURES))  # fail before consuming
-    if model is None:
-        err_console.print("[yellow]No --model: flagging by rules only (lower recall).[/]")
-    install_log_masking()
+    _prepare(rules, model)
     follower = StreamFollower(
         data,
         out,
@@ -109,10 +108,7 @@ def watch_command(
     """
     from telcolens.antifraud.watch import Watcher
 
-    load_rules(rules or DEFAULT_RULES, features=list(FEATURES))  # fail before watching
-    if model is None:
-        err_console.print("[yellow]No --model: flagging by rules only (lower recall).[/]")
-    install_log_masking()
+    _prepare(rules, model)
     watcher = Watcher(
         inbox,
         data,
@@ -137,6 +133,14 @@ def watch_command(
     )
     if once and failed:
         raise typer.Exit(code=1)
+
+
+def _prepare(rules: Path | None, model: Path | None) -> None:
+    """Check the rules before anything is read; say when there is no model; mask logs."""
+    load_rules(rules or DEFAULT_RULES, features=list(FEATURES))
+    if model is None:
+        err_console.print("[yellow]No --model: flagging by rules only (lower recall).[/]")
+    install_log_masking()
 
 
 @contextmanager

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
-from telcolens.cli_options import DatabaseOption, DataOption
+from telcolens.cli_options import DatabaseOption, DataOption, DrainOption, MaxWaitOption
 from telcolens.console import console, log_lines
 
 FOLLOW_LOG = "telcolens.faults.follow"
@@ -15,12 +13,8 @@ FOLLOW_LOG = "telcolens.faults.follow"
 def follow(
     data: DataOption,
     database_url: DatabaseOption = None,
-    max_wait: Annotated[
-        float, typer.Option(min=0.05, help="Seconds a micro-batch waits to fill.")
-    ] = 1.0,
-    once: Annotated[
-        bool, typer.Option("--once", help="Stop when the stream has nothing more.")
-    ] = False,
+    max_wait: MaxWaitOption = 1.0,
+    once: DrainOption = False,
 ) -> None:
     """Consume alarms from the stream (`faults receive --to-stream` publishes them) into
     DATA and keep the store's incidents current: correlated after each micro-batch,

@@ -13,7 +13,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from telcolens.cli_options import DataOption
+from telcolens.cli_options import DataOption, DrainOption, MaxWaitOption
 from telcolens.console import Group, console
 from telcolens.errors import BadInput
 
@@ -94,13 +94,11 @@ def publish(
 @app.command()
 def consume(
     data: DataOption,
-    once: Annotated[bool, typer.Option(help="Stop when the stream has nothing more.")] = False,
+    once: DrainOption = False,
     batch_rows: Annotated[int, typer.Option(min=1, help="Rows per micro-batch, at most.")] = (
         200_000
     ),
-    max_wait: Annotated[
-        float, typer.Option(min=0.01, help="Seconds a micro-batch waits to fill.")
-    ] = 1.0,
+    max_wait: MaxWaitOption = 1.0,
     every: Annotated[float, typer.Option(min=0, help="Print totals every N seconds.")] = 10.0,
 ) -> None:
     """Consume the stream into DATA: day parts written, fsynced, then acknowledged."""
