@@ -159,6 +159,11 @@ def check_demo(cap: Capability) -> list[str]:
     return [] if cap.run_demo is not None else ["has no demo step"]
 
 
+def check_day(cap: Capability) -> list[str]:
+    """A step in ``telcolens daily`` (an as-of day's run); the day runs' tests run each."""
+    return [] if cap.run_day is not None else ["has no day step (telcolens daily)"]
+
+
 def problems(path: str, cap: Capability) -> list[str]:
     """Everything static the contract asks of a capability (browser and demo runs aside)."""
     return [
@@ -168,4 +173,5 @@ def problems(path: str, cap: Capability) -> list[str]:
         *check_cli(cap),
         *check_docs(cap),
         *check_demo(cap),
+        *check_day(cap),
     ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,6 +71,7 @@ def test_a_capability_missing_parts_fails_the_contract(example: Capability) -> N
         ),
         docs="docs/no-such-capability.md",
         run_demo=None,
+        run_day=None,
     )
     found = contract.problems(EXAMPLE, broken)
     expected = [
@@ -80,6 +82,7 @@ def test_a_capability_missing_parts_fails_the_contract(example: Capability) -> N
         "is opened from 'elsewhere'",
         "no documentation",
         "has no demo step",
+        "has no day step",
     ]
     for part in expected:
         assert any(part in p for p in found), (part, found)
@@ -148,7 +151,7 @@ def test_every_capability_table_is_in_the_one_metadata() -> None:
 def test_the_example_capability_needs_only_its_folder(
     example: Capability, tmp_path: Path, province: Path
 ) -> None:
-    """Registered, it has its CLI, role, router, console page and demo step everywhere."""
+    """Registered, it has its CLI, role, router, console page, demo and day step everywhere."""
     assert contract.problems(EXAMPLE, example) == []
     assert "example_user" in registry.role_names()
     # CLI: the root app is built from the registry when imported, so build one here.
@@ -182,6 +185,15 @@ def test_the_example_capability_needs_only_its_folder(
         data_dir=province, out_dir=tmp_path, engine="duckdb", con=con, tables=tables(con, province)
     )
     assert example.run_demo(ctx).summary[0][0] == "example: cells"
+    # Day step: `telcolens daily` runs it beside the built-in ones.
+    from telcolens import runs
+
+    assert "example" in [c.name for c in runs.day_steps()]
+    day = runs.run_day(
+        province, tmp_path / "runs", dt.date(2026, 11, 4), con, steps=runs.day_steps(["example"])
+    )
+    assert day.summary["example"][0][0] == "example: calls in the week"
+    assert (day.folder / "example" / "calls.txt").read_text().strip() != "0"
 
 
 # Lower layers never import from higher ones: the API, or a capability package.

@@ -1,6 +1,7 @@
 """A small capability registered only by the tests: the proof that a capability is one folder.
 
-It adds a CLI command, a role, an API router, a console page and a demo step, and touches
+It adds a CLI command, a role, an API router, a console page, a demo step and a day step
+(for ``telcolens daily``), and touches
 no other file: ``capabilities.register("tests.example_capability")`` is its one line.
 """
 
@@ -8,7 +9,8 @@ from __future__ import annotations
 
 import typer
 
-from telcolens.capabilities import Capability, DemoContext, DemoResult, Page, Role
+from telcolens import engine as engines
+from telcolens.capabilities import Capability, DayContext, DemoContext, DemoResult, Page, Role
 
 
 def register_cli(app: typer.Typer) -> None:
@@ -27,11 +29,21 @@ def run_demo(ctx: DemoContext) -> DemoResult:
     return DemoResult(summary=[("example: cells", f"{cells:,}")])
 
 
+def run_day(ctx: DayContext) -> DemoResult:
+    """Calls in the week before the as-of day."""
+    t = engines.in_window(engines.tables(ctx.con, ctx.data_dir), ctx.as_of, 7)
+    calls = ctx.con.execute(t["voice"].count())
+    ctx.out_dir.mkdir(parents=True, exist_ok=True)
+    (ctx.out_dir / "calls.txt").write_text(f"{calls}\n")
+    return DemoResult(summary=[("example: calls in the week", f"{calls:,}")])
+
+
 CAPABILITY = Capability(
     name="example",
     title="Example",
     register_cli=register_cli,
     run_demo=run_demo,
+    run_day=run_day,
     section={"en": "Example", "zh": "示例"},
     roles=(Role("example_user", "Uses the example capability."),),
     routers=("tests.example_capability.api:router",),
