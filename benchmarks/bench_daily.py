@@ -8,7 +8,10 @@ Generates a province of ``--subscribers`` x ``--days`` (parts named by date) unl
 apart), then for each of ``--as-of-days`` consecutive as-of days (the first one
 ``window`` days after the first record day) runs, each in a fresh child process:
 
-- incremental: ``window_features`` (the new day's partials, then the combine);
+- incremental: ``window_features`` (the new day's partials, the window state rolled from
+  the day before's, then the features from it);
+- rebuilt: the same with no state of the day before (the state built from the union of the
+  window's partials: the first run, or the one after a gap or a late part);
 - full: ``fraud_features`` over the 7-day window from the raw records.
 
 Checks that both wrote identical features, and prints the medians, their ratio and the
@@ -21,6 +24,7 @@ import argparse
 import datetime as dt
 import json
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -41,10 +45,15 @@ def run_one(kind: str, data: Path, as_of: dt.date, out: Path) -> None:
     from telcolens import engine as engines
     from telcolens.antifraud.features import REQUIRED_TABLES, fraud_features
     from telcolens.antifraud.partials import window_features
+    from telcolens.antifraud.rolling import state_dir
 
     started = time.perf_counter()
     con = engines.connect("duckdb")
-    if kind == "incremental":
+    if kind in ("incremental", "rebuilt"):
+        if kind == "rebuilt":
+            # The incremental run of this day dropped the day before's state: without
+            # this day's, the state is built from the partials.
+            shutil.rmtree(state_dir(data, as_of))
         expr = window_features(con, data, as_of, window_days=WINDOW)
     else:
         expr = fraud_features(engines.tables(con, data, require=REQUIRED_TABLES), as_of, WINDOW)
@@ -100,8 +109,9 @@ def resplit(data: Path) -> None:
             print(f"moved {moved.num_rows} {name} records out of {f.name}")
 
 
-def disk_use(data: Path) -> tuple[int, int]:
-    """Bytes of the raw dated records and of their partials."""
+def disk_use(data: Path) -> tuple[int, int, int]:
+    """Bytes of the raw dated records, of their day partials and of the window state."""
+    from telcolens.antifraud.rolling import WINDOW_DIR
     from telcolens.retention import PARTIALS_DIR
     from telcolens.schema import TABLES
 
@@ -111,8 +121,9 @@ def disk_use(data: Path) -> tuple[int, int]:
         if t.time is not None and name in ("voice", "sms", "data_sessions", "location_events")
         for f in (data / name).glob("day-*.parquet")
     )
-    partials = sum(f.stat().st_size for f in (data / PARTIALS_DIR).rglob("*.parquet"))
-    return raw, partials
+    files = list((data / PARTIALS_DIR).rglob("*.parquet"))
+    state = sum(f.stat().st_size for f in files if WINDOW_DIR in f.parts)
+    return raw, sum(f.stat().st_size for f in files) - state, state
 
 
 def child(kind: str, data: Path, as_of: dt.date, out: Path) -> tuple[float, int]:
@@ -146,25 +157,29 @@ def main() -> None:
     n = min(args.as_of_days, (first_day + dt.timedelta(days=args.days) - first).days + 1)
     as_ofs = [first + dt.timedelta(days=i) for i in range(n)]
     tmp = Path(tempfile.mkdtemp(prefix="tl-bench-daily-"))
-    # The seed: the first window's partials (a deployment computes them once).
+    # The seed: the first window's partials and state (a deployment computes them once).
     seed_s, seed_rss = child("incremental", args.data, as_ofs[0] - dt.timedelta(days=1), tmp / "s")
-    print(f"seed (7 days of partials + combine): {seed_s:.1f} s, peak {seed_rss / 2**30:.2f} GiB")
-    runs: dict[str, list[tuple[float, int]]] = {"incremental": [], "full": []}
+    print(f"seed (partials, state, features): {seed_s:.1f} s, peak {seed_rss / 2**30:.2f} GiB")
+    runs: dict[str, list[tuple[float, int]]] = {"incremental": [], "rebuilt": [], "full": []}
     for as_of in as_ofs:
         outs = {}
         for kind in runs:
             outs[kind] = tmp / f"{kind}-{as_of}.parquet"
             runs[kind].append(child(kind, args.data, as_of, outs[kind]))
-        inc, ful = pq.read_table(outs["incremental"]), pq.read_table(outs["full"])
-        if not inc.equals(ful):
-            raise SystemExit(f"{as_of}: the incremental features differ from the full ones")
-        (s_i, m_i), (s_f, m_f) = runs["incremental"][-1], runs["full"][-1]
-        print(
-            f"  as of {as_of}: incremental {s_i:.1f} s {m_i / 2**30:.2f} GiB, "
-            f"full {s_f:.1f} s {m_f / 2**30:.2f} GiB, identical ({inc.num_rows:,} rows)"
+        ful = pq.read_table(outs["full"])
+        for kind in ("incremental", "rebuilt"):
+            if not pq.read_table(outs[kind]).equals(ful):
+                raise SystemExit(f"{as_of}: the {kind} features differ from the full ones")
+        line = ", ".join(
+            f"{k} {s:.1f} s {m / 2**30:.2f} GiB"
+            for k, (s, m) in ((k, v[-1]) for k, v in runs.items())
         )
-    raw, partials = disk_use(args.data)
-    print(f"\non disk: raw records {raw / 2**20:,.0f} MiB, partials {partials / 2**20:,.0f} MiB")
+        print(f"  as of {as_of}: {line}, identical ({ful.num_rows:,} rows)")
+    raw, partials, state = disk_use(args.data)
+    print(
+        f"\non disk: raw records {raw / 2**20:,.0f} MiB, day partials {partials / 2**20:,.0f} MiB,"
+        f" window state {state / 2**20:,.0f} MiB"
+    )
     med = {k: statistics.median(s for s, _ in v) for k, v in runs.items()}
     peak = {k: statistics.median(m for _, m in v) for k, v in runs.items()}
     print(f"{args.subscribers:,} subscribers, {n} as-of days, all features identical\n")

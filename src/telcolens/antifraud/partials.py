@@ -3,8 +3,9 @@
 A day run used to read the whole window (7 days) of raw records. Instead, each record day
 gets small partial aggregates once, computed from that day's parts alone::
 
-    DIR/_partials/voice/pairs/day-2026-11-03.parquet        per (caller, callee), all legs:
-                                                             first/last call, MO and MT legs
+    DIR/_partials/voice/links/day-2026-11-03.parquet        per link a <= b, all legs, each
+                                                             direction (a->b, b->a): first and
+                                                             last call, MO and MT legs
     DIR/_partials/voice/callers/day-2026-11-03.parquet      per MO caller: calls, short,
                                                              answered, night, duration; the
                                                              day's active hours and peak hours
@@ -22,8 +23,10 @@ gets small partial aggregates once, computed from that day's parts alone::
 into exactly what ``fraud_features`` computes from the raw records of the window. Sums,
 counts and maxima combine by sum and max (a clock hour never spans two days). Distinct
 counts over the window (callees, callers, SMS recipients, cells, cities, days, the call
-graph) combine by union: the partials keep each day's exact distinct set (of pairs, of
-(subscriber, cell)), never a sketch, so there is no estimation error to state.
+graph) combine by union: the partials keep each day's exact distinct set (of links, of
+(subscriber, cell)), never a sketch, so there is no estimation error to state. The union
+of those sets is kept from one as-of day to the next as the rolling window state
+(``telcolens.antifraud.rolling``), so a day run merges in one day instead of seven.
 
 A record is counted in the day of the part it sits in (the dataset's contract is that a
 part holds only its day's records), where ``fraud_features`` goes by the record's time: the
@@ -53,12 +56,8 @@ from telcolens.antifraud.features import (
     WINDOW_DAYS,
     account,
     assemble,
-    callbacks,
     calling_hours,
     calls_made,
-    contacts_of,
-    graph_of,
-    mobility_of,
 )
 from telcolens.dataset import day_files, day_part
 from telcolens.profile.pipeline import sightings
@@ -68,7 +67,7 @@ from telcolens.schema import TABLES
 
 # Part of every input digest: bump it when a partial's definition changes, and every
 # day's partials are recomputed on their next use.
-PARTIALS_VERSION = "1"
+PARTIALS_VERSION = "2"
 # The partial that records which parts a day's partials were computed from.
 INPUTS = "inputs"
 
@@ -77,13 +76,21 @@ def _count(x: ir.Value) -> ir.IntegerValue:
     return x.cast("int64")
 
 
-def _voice_pairs(voice: ir.Table) -> ir.Table:
-    return voice.group_by(["caller", "callee"]).aggregate(
-        first_call=voice.start_time.min(),
-        last_call=voice.start_time.max(),
-        mo=_count((voice.direction == "MO").sum()),
-        mt=_count((voice.direction == "MT").sum()),
-    )
+def _voice_links(voice: ir.Table) -> ir.Table:
+    """Per link of two numbers (a <= b), all legs: per direction first/last call, MO, MT legs.
+
+    Direction ``ab`` is a calling b (a number calling itself included), ``ba`` b calling a:
+    callbacks compare a pair with its reverse, which one row holds.
+    """
+    a, b = ibis.least(voice.caller, voice.callee), ibis.greatest(voice.caller, voice.callee)
+    t = voice.mutate(a=a, b=b, ab=voice.caller <= voice.callee)
+    out = {}
+    for d, on in (("ab", t.ab), ("ba", ~t.ab)):
+        out[f"first_{d}"] = t.start_time.min(where=on)
+        out[f"last_{d}"] = t.start_time.max(where=on)
+        out[f"mo_{d}"] = _count((on & (t.direction == "MO")).sum())
+        out[f"mt_{d}"] = _count((on & (t.direction == "MT")).sum())
+    return t.group_by(["a", "b"]).aggregate(**out)
 
 
 def _voice_callers(voice: ir.Table) -> ir.Table:
@@ -122,7 +129,7 @@ def _sightings_of(table: str) -> Callable[[ir.Table], ir.Table]:
 SOURCES = ("voice", "sms", "data_sessions", "location_events")
 # Per source table, its partials: name -> the expression over one day's records.
 PARTIALS: dict[str, dict[str, Callable[[ir.Table], ir.Table]]] = {
-    "voice": {"pairs": _voice_pairs, "callers": _voice_callers},
+    "voice": {"links": _voice_links, "callers": _voice_callers},
     "sms": {"senders": _sms_senders, "recipients": _sms_recipients},
     "data_sessions": {"users": _data_users},
     "location_events": {},
@@ -234,10 +241,12 @@ def window_features(
 ) -> ir.Table:
     """``fraud_features`` over the ``window_days`` days before ``as_of``, from day partials.
 
-    Computes the partials the window's days lack (or whose parts changed), then returns
-    the features (an Ibis expression on ``con``) combined from the partials and the
-    account facts. Equal to ``fraud_features(tables(con, data_dir), as_of, window_days)``
-    when every record sits in the part of its day.
+    Computes the partials the window's days lack (or whose parts changed) and the window
+    state (rolled from the day before's where that is still current, else built from the
+    partials), then returns the features (an Ibis expression on ``con``) combined from the
+    state, the per-subscriber partials and the account facts. Equal to
+    ``fraud_features(tables(con, data_dir), as_of, window_days)`` when every record sits in
+    the part of its day.
 
     Parameters
     ----------
@@ -252,53 +261,12 @@ def window_features(
         report("day partials", i, len(days) + 1)
         write_day_partials(con, data_dir, day)
     report("window features", len(days), len(days) + 1)
+    # The rolling state builds on this module's day partials, hence imported here.
+    from telcolens.antifraud.rolling import window_measures, window_state
+
+    state = window_state(con, data_dir, as_of, window_days)
     t = engines.tables(con, data_dir, require=("subscribers",))
     joined = account(t, as_of)
-    for part in _measures(con, data_dir, days, t):
+    for part in window_measures(days, t, state):
         joined = joined.left_join(part, "subscriber_id").drop("subscriber_id_right")
     return assemble(joined)
-
-
-def _measures(
-    con: BaseBackend, data_dir: Path, days: list[dt.date], t: dict[str, ir.Table]
-) -> list[ir.Table]:
-    """The record measures of the window, one table per family, from the partials."""
-
-    def part(table: str, name: str) -> ir.Table:
-        return _window_partial(con, data_dir, [table], name, days)
-
-    p = part("voice", "pairs")
-    pairs = p.group_by(["caller", "callee"]).aggregate(
-        first_call=p.first_call.min(), last_call=p.last_call.max(), mo=p.mo.sum(), mt=p.mt.sum()
-    )
-    c = part("voice", "callers")
-    made = c.group_by("subscriber_id").aggregate(
-        **{k: c[k].sum() for k in ("calls_out", "short_calls", "answered", "night_calls")},
-        duration_total=c.duration_total.sum(),
-        active_hours=c.active_hours.sum(),
-        **{k: c[k].max() for k in ("peak_hour_calls", "peak_hour_callees")},
-        peak_short_hour_callees=c.peak_short_hour_callees.max(),
-    )
-    out = pairs.filter(pairs.mo > 0)
-    callees = out.group_by(subscriber_id=out.caller).aggregate(distinct_callees=out.count())
-    calling = made.join(callees, "subscriber_id").join(callbacks(pairs), "subscriber_id")
-    into = pairs.filter(pairs.mt > 0)
-    received = into.group_by(subscriber_id=into.callee).aggregate(
-        calls_in=into.mt.sum(), distinct_callers=into.count()
-    )
-    s = part("sms", "senders")
-    sent = s.group_by(["sender", "recipient"]).aggregate(n=s.n.sum())
-    sms_out = sent.group_by(subscriber_id=sent.sender).aggregate(
-        sms_out=sent.n.sum(), sms_recipients=sent.count()
-    )
-    r = part("sms", "recipients")
-    sms_in = r.group_by("subscriber_id").aggregate(sms_in=r.sms_in.sum())
-    d = part("data_sessions", "users")
-    data_use = d.group_by("subscriber_id").aggregate(
-        data_bytes=d.data_bytes.sum(), data_sessions=d.data_sessions.sum()
-    )
-    seen = _window_partial(con, data_dir, list(SOURCES), "sightings", days, with_day=True)
-    cells = t["cells"].select("cell_id", "city")
-    located = seen.left_join(cells, "cell_id").select("subscriber_id", "cell_id", "city", "day")
-    graph = graph_of(contacts_of(pairs.select("caller", "callee")), t["subscribers"])
-    return [calling, received, sms_out, sms_in, data_use, mobility_of(located), graph]
