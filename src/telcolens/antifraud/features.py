@@ -29,6 +29,7 @@ import datetime as dt
 import ibis
 import ibis.expr.types as ir
 
+from telcolens import engine as engines
 from telcolens.profile.pipeline import (
     NIGHT_END_HOUR,
     NIGHT_START_HOUR,
@@ -36,7 +37,6 @@ from telcolens.profile.pipeline import (
     ratio,
     sightings,
 )
-from telcolens.schema import TABLES
 
 # Tables the features cannot do without; the others may be absent (counted as zero).
 REQUIRED_TABLES = ("subscribers", "voice")
@@ -351,18 +351,6 @@ def contacts_of(pairs: ir.Table) -> ir.Table:
     return both.filter(both.a != both.b)
 
 
-def in_window(t: dict[str, ir.Table], as_of: dt.date, days: int) -> dict[str, ir.Table]:
-    """``t`` with each dated table cut to the records of the ``days`` days before ``as_of``."""
-    start = ibis.literal(as_of - dt.timedelta(days=days)).cast("timestamp")
-    end = ibis.literal(as_of).cast("timestamp")
-    out = dict(t)
-    for name, table in t.items():
-        # Reference tables (subscribers, cells, devices) have no time: account facts.
-        if name in TABLES and (col := TABLES[name].time):
-            out[name] = table.filter((table[col] >= start) & (table[col] < end))
-    return out
-
-
 def fraud_features(
     t: dict[str, ir.Table], as_of: dt.date, window_days: int | None = WINDOW_DAYS
 ) -> ir.Table:
@@ -373,7 +361,7 @@ def fraud_features(
     [as_of - window_days, as_of)); None reads every record of ``t``.
     """
     if window_days is not None:
-        t = in_window(t, as_of, window_days)
+        t = engines.in_window(t, as_of, window_days)
     joined = account(t, as_of)
     pairs = call_pairs(t["voice"])
     for part in [calling(t["voice"], pairs), calls_received(pairs), *usage(t), graph(t, pairs)]:
