@@ -59,13 +59,12 @@ def test_received_alarms_travel_the_stream_into_the_alarms_table(names, tmp_path
     tcp, udp = _free_port(), _free_port()
     sender = threading.Thread(target=_send, args=(tcp, udp))
     sender.start()
-    args = ["receive", "--data", str(tmp_path / "unused"), "--to-stream"]
+    args = ["receive", "--to-stream"]  # no data directory: the stream consumer writes
     args += ["--syslog-tcp", f"127.0.0.1:{tcp}", "--snmp", f"127.0.0.1:{udp}"]
     result = CliRunner().invoke(app, [*args, "--duration", "4", "--every", "0"])
     sender.join()
     assert result.exit_code == 0, result.output
     assert f"stream {names.stream}" in result.output and "written 3 alarms" in result.output
-    assert not (tmp_path / "unused" / "alarms").exists()  # nothing written by the receivers
 
     report = consume(tmp_path / "data", names=names, once=True, max_wait=0.5)
     assert report.rows == 3
@@ -93,3 +92,11 @@ def test_receive_to_stream_without_nats_says_so(monkeypatch: pytest.MonkeyPatch,
         get_settings.cache_clear()
     assert result.exit_code != 0
     assert "cannot reach NATS" in str(result.exception) + result.output
+
+
+def test_receive_needs_a_data_directory_or_the_stream():
+    from telcolens.cli import app as telcolens
+
+    result = CliRunner().invoke(telcolens, ["faults", "receive", "--duration", "0"])
+    assert result.exit_code == 2  # bad input: one line, no traceback
+    assert "--data DIR for the alarms, or --to-stream" in result.output

@@ -12,7 +12,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from telcolens.cli_options import DataOption
 from telcolens.console import console
 from telcolens.errors import BadInput, Unavailable
 from telcolens.faults.receivers import (
@@ -42,7 +41,14 @@ def _endpoint(value: str | None) -> str | None:
 
 
 def receive(
-    data: DataOption,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            file_okay=False,
+            help="Data directory; alarms go to DATA/alarms/ (not needed with --to-stream).",
+        ),
+    ] = None,
     snmp: Annotated[
         str | None,
         typer.Option(metavar="HOST:PORT", callback=_endpoint, help="SNMPv2c traps, UDP."),
@@ -100,6 +106,8 @@ def receive(
     With no endpoint given, all three listen on their defaults: SNMP 127.0.0.1:1162,
     syslog UDP and TCP 127.0.0.1:1514.
     """
+    if data is None and not to_stream:
+        raise BadInput("receive needs --data DIR for the alarms, or --to-stream")
     given = {"snmp": snmp, "syslog_udp": syslog_udp, "syslog_tcp": syslog_tcp}
     if not any(given.values()):
         given = dict(DEFAULTS)
