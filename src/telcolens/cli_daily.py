@@ -136,7 +136,6 @@ def purge(
     if not data.is_dir():
         raise BadInput(f"{data} is not a data directory")
     report = retention.purge(data, day, dry_run=dry_run)
-    keep = retention.retention_days(_settings_retention())
     table = RichTable(title=f"{'Would purge' if dry_run else 'Purged'} before {day} in {data}")
     for col in ("table", "days kept", "files", "oldest day left"):
         table.add_column(col)
@@ -144,19 +143,13 @@ def purge(
         left = table_days(data, name)
         table.add_row(
             name,
-            str(keep[name]),
+            str(report.days[name]),
             str(len(report.files.get(name, []))),
             str(left[0]) if left and not dry_run else "",
         )
     console.print(table)
     verb = "would free" if dry_run else "freed"
     console.print(f"{report.count} files, {verb} {report.bytes / 2**20:.1f} MiB")
-
-
-def _settings_retention() -> dict[str, int]:
-    from telcolens.settings import get_settings
-
-    return get_settings().retention_days
 
 
 def register(root: typer.Typer) -> None:

@@ -144,10 +144,20 @@ def write_part(
     return final
 
 
-def read_table(data_dir: str | os.PathLike[str], table: str | Table) -> pa.Table:
-    """All parts of one table as a single Arrow table (empty with the schema if none)."""
+def read_table(
+    data_dir: str | os.PathLike[str],
+    table: str | Table,
+    days: Iterable[dt.date] | None = None,
+) -> pa.Table:
+    """The parts of one table as a single Arrow table (empty with the schema if none).
+
+    ``days`` reads only the parts of those record days, and any undated ones.
+    """
     spec = table if isinstance(table, Table) else TABLES[table]
     files = part_files(data_dir, spec)
+    if days is not None:
+        wanted = set(days)
+        files = [f for f in files if (d := part_day(f)) is None or d in wanted]
     if not files:
         return spec.empty()
     return pa.concat_tables([pq.read_table(f, schema=spec.arrow_schema()) for f in files])

@@ -62,6 +62,7 @@ class Purged:
     """What a purge deleted (or, dry, would delete): files per table, and bytes."""
 
     as_of: dt.date
+    days: dict[str, int] = field(default_factory=dict)  # the days kept per table
     files: dict[str, list[Path]] = field(default_factory=dict)
     bytes: int = 0
 
@@ -109,7 +110,8 @@ def purge(
         from telcolens.settings import get_settings
 
         days = get_settings().retention_days
-    report = Purged(as_of=as_of, files=expired(data_dir, as_of, retention_days(days)))
+    keep = retention_days(days)
+    report = Purged(as_of=as_of, days=keep, files=expired(data_dir, as_of, keep))
     for files in report.files.values():
         for f in files:
             report.bytes += f.stat().st_size

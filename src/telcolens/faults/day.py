@@ -47,7 +47,8 @@ def correlate_window(data_dir: Path, out_dir: Path, as_of: dt.date) -> Window | 
     """
     start = dt.datetime.combine(as_of - dt.timedelta(days=WINDOW_DAYS), dt.time())
     end = dt.datetime.combine(as_of, dt.time())
-    alarms = read_table(data_dir, "alarms").to_pandas()
+    days = [as_of - dt.timedelta(days=i) for i in range(WINDOW_DAYS, 0, -1)]
+    alarms = read_table(data_dir, "alarms", days).to_pandas()
     links = read_table(data_dir, "links").to_pandas()
     if links.empty:
         raise NotFound(f"{data_dir}: no links table, so alarms cannot be correlated")

@@ -17,11 +17,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import pyarrow.compute as pc
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from telcolens.dataset import read_table
+from telcolens.dataset import table_days
 from telcolens.faults.day import correlate_window
 from telcolens.store.db import patient
 from telcolens.streams import StreamNames
@@ -38,10 +37,9 @@ def follower_names(names: StreamNames | None = None) -> StreamNames:
 
 
 def latest_alarm_day(data_dir: Path) -> dt.date | None:
-    """The record day of the latest alarm in ``data_dir`` (None without alarms)."""
-    alarms = read_table(data_dir, "alarms")
-    last = pc.max(alarms["raised_at"]).as_py() if alarms.num_rows else None
-    return last.date() if last else None
+    """The latest record day with alarms in ``data_dir``, from the parts' names alone."""
+    days = table_days(data_dir, "alarms")
+    return days[-1] if days else None
 
 
 async def follow_alarms(
