@@ -1,0 +1,1 @@
+"""Broadband experience: perception per home line, poor lines, diagnosis, repair, proof."""
