@@ -1,0 +1,582 @@
+"""TR-181 Bulk Data reports (the JSON encodings of ``Device.BulkData``) as ``broadband_kpi`` rows.
+
+A gateway's BulkData profile (``Device.BulkData.Profile.{i}``, EncodingType ``JSON``) posts a
+body ``{"Report": [instance, ...]}``: one instance per collection, the current one and any
+retained failed ones (``NumberOfRetainedFailedReports``), each with its ``CollectionTime``.
+``JSONEncoding.ReportFormat`` says how an instance holds its parameters::
+
+    ObjectHierarchy  {"CollectionTime": 1764000000,
+                      "Device": {"Optical": {"Interface": {"1": {"OpticalSignalLevel": -21500}}}}}
+    NameValuePair    {"CollectionTime": 1764000000,
+                      "Device.Optical.Interface.1.OpticalSignalLevel": -21500}
+
+``JSONEncoding.ReportTimestamp`` says how ``CollectionTime`` is written: ``Unix-Epoch`` (the
+data model says milliseconds, TR-069 Annex A's examples use seconds: a number below 10^11
+is read as seconds), ``ISO-8601`` (an offset or ``Z``; none means UTC, as TR-106 writes
+dateTime), or ``None`` (absent: the collector dates the report).
+
+What a parameter feeds comes from the table's columns, each naming its parameter in ``tr181``
+(instance numbers as ``{i}``) and its ``unit``; a column added to the schema is read without
+a change here. :class:`KpiSpec` decides, per column:
+
+- the unit: the parameter's TR-181 encoding (:data:`NATIVE_UNITS`; ``OpticalSignalLevel`` is
+  ``Dbm1000``, thousandths of a dBm; a Multi-AP client's ``SignalStrength`` is RCPI,
+  dBm = value / 2 - 110) converted to the column's ``unit``; a parameter not listed is taken
+  to be in the column's unit; codes that mean "no reading" (:data:`NO_READING`) are nulls;
+- cumulative counters (:func:`is_counter`: ``Stats.PacketsSent``, counted since boot) become
+  the change since the gateway's previous report (:func:`interval_deltas`);
+- several instances of the parameter (one per associated client): counters and
+  ``...NumberOfEntries`` are summed; a column named with ``min`` or ``max`` takes the
+  smallest or largest; other float columns the mean; other integer columns (a channel, a
+  sensor) the lowest-numbered instance, as a mean of channels means nothing;
+- the range: every decoded value must lie in the column's minimum and maximum. One bad value
+  refuses the whole report instance: nothing of it is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Literal
+
+import orjson
+import pyarrow as pa
+
+from telcolens.errors import BadInput
+from telcolens.schema import BROADBAND_KPI, Column, Table
+
+SERIAL_NUMBER = "Device.DeviceInfo.SerialNumber"
+UPTIME = "Device.DeviceInfo.UpTime"
+COLLECTION_TIME = "CollectionTime"
+REPORT_FORMATS = ("ObjectHierarchy", "NameValuePair")
+CST = dt.timezone(dt.timedelta(hours=8))  # broadband_kpi.sample_time is naive China Standard Time
+EPOCH = dt.datetime(1970, 1, 1)
+# Unix-Epoch CollectionTime: 10^11 s is the year 5138, 10^11 ms is 1973; before 2000 the
+# number is the device's time since boot (the data model's fallback without a clock).
+_MS_THRESHOLD = 10**11
+_ABSOLUTE_FROM = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+_STA = "Device.WiFi.MultiAP.APDevice.{i}.Radio.{i}.AP.{i}.AssociatedDevice.{i}."
+
+# TR-181 statistics counters (StatsCounter32/64 of a ``...Stats`` object), cumulative since
+# the device booted or the interface (or a Wi-Fi client's association) was reset: those of
+# the interface stack (BaseInterfaceStats, Layer2InterfaceStats), Ethernet, Wi-Fi, steering.
+COUNTER_NAMES = frozenset(
+    str.split(
+        """BytesSent BytesReceived PacketsSent PacketsReceived ErrorsSent ErrorsReceived
+    UnicastPacketsSent UnicastPacketsReceived DiscardPacketsSent DiscardPacketsReceived
+    MulticastPacketsSent MulticastPacketsReceived BroadcastPacketsSent BroadcastPacketsReceived
+    UnknownProtoPacketsReceived Collisions PausePacketsSent PausePacketsReceived RetransCount
+    FailedRetransCount RetryCount MultipleRetryCount ACKFailureCount AggregatedPacketCount
+    FCSErrorCount PLCPErrorCount BTMAttempts BTMFailures BTMQueryResponses BTMSuccesses
+    BlacklistAttempts BlacklistFailures BlacklistSuccesses NoCandidateAPFailures"""
+    )
+)
+# Cumulative counters outside a Stats object.
+EXTRA_COUNTERS = frozenset(
+    {
+        "Device.WiFi.MultiAP.APDevice.{i}.BackhaulBytesReceived",
+        "Device.WiFi.MultiAP.APDevice.{i}.BackhaulBytesSent",
+        "Device.WiFi.MultiAP.APDevice.{i}.Radio.{i}.AP.{i}.BTMAttempts",
+        "Device.WiFi.MultiAP.APDevice.{i}.Radio.{i}.AP.{i}.BTMQueryResponses",
+        "Device.WiFi.MultiAP.APDevice.{i}.Radio.{i}.AP.{i}.BlacklistAttempts",
+        "Device.IP.Diagnostics.UDPEchoConfig.PacketsReceived",
+        "Device.IP.Diagnostics.UDPEchoConfig.PacketsResponded",
+        "Device.IP.Diagnostics.UDPEchoConfig.BytesReceived",
+        "Device.IP.Diagnostics.UDPEchoConfig.BytesResponded",
+    }
+)
+
+# The unit a parameter's value is encoded in, where it is not its column's unit by name
+# (TR-181's ``units``, or its data type). Each is a TR-181 int or unsignedInt, so a value with
+# a fraction (-21.5 for OpticalSignalLevel: dBm sent where thousandths are due) is refused
+# rather than read as -0.0215 dBm. tests/broadband/test_tr181_paths.py checks these, and the
+# columns not listed, against the TR-181 XML.
+NATIVE_UNITS: dict[str, str] = {
+    "Device.Optical.Interface.{i}.OpticalSignalLevel": "0.001 dBm",  # Dbm1000
+    "Device.Optical.Interface.{i}.TransmitOpticalLevel": "0.001 dBm",  # Dbm1000
+    _STA + "SignalStrength": "RCPI",  # IEEE 802.11-2020 Table 9-176
+    _STA + "Noise": "ANPI",  # IEEE 802.11-2020 11.10.9.4
+    _STA + "LastDataDownlinkRate": "kbps",
+    _STA + "LastDataUplinkRate": "kbps",
+    "Device.DeviceInfo.ProcessStatus.CPUUsage": "percent",
+    "Device.DeviceInfo.MemoryStatus.Total": "KiB",
+    "Device.DeviceInfo.MemoryStatus.Free": "KiB",
+    "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.Value": "degrees celsius",
+    "Device.DeviceInfo.UpTime": "seconds",
+    "Device.Ethernet.Interface.{i}.CurrentBitRate": "Mbps",
+}
+# Values that TR-181 defines as "no reading": the instance is left out, not refused.
+NO_READING: dict[str, frozenset[int]] = {
+    "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.Value": frozenset({-274}),
+    _STA + "SignalStrength": frozenset({255}),  # RCPI 255: measurement not available
+    _STA + "Noise": frozenset({255}),  # ANPI 255: measurement not available
+}
+
+# Unit names (TR-181's and the schema's) -> (quantity, scale, offset): a value v in the unit
+# is v * scale + offset in the quantity's base unit ("_" stands for a space in a name).
+_UNITS: dict[str, tuple[str, float, float]] = {
+    name: (quantity, scale, offset)
+    for quantity, scale, offset, names in (
+        ("power level", 1.0, 0.0, "dBm"),
+        ("power level", 0.001, 0.0, "0.001_dBm"),
+        ("power level", 0.5, -110.0, "RCPI ANPI"),
+        ("ratio level", 1.0, 0.0, "dB"),
+        ("time", 1e-6, 0.0, "microseconds us"),
+        ("time", 1e-3, 0.0, "milliseconds ms"),
+        ("time", 1.0, 0.0, "seconds s"),
+        ("time", 60.0, 0.0, "minutes min"),
+        ("data", 1.0, 0.0, "bytes octets"),
+        ("data", 1024.0, 0.0, "KiB"),
+        ("data", 1024.0**2, 0.0, "MiB"),
+        ("rate", 1e3, 0.0, "kbps kbit/s"),
+        ("rate", 1e6, 0.0, "Mbps Mbit/s"),
+        ("rate", 1e9, 0.0, "Gbps Gbit/s"),
+        ("share", 1.0, 0.0, "percent percentage %"),
+        ("temperature", 1.0, 0.0, "degrees_celsius degrees_Celsius °C"),
+        ("count", 1.0, 0.0, "packets"),
+        ("current", 1e-3, 0.0, "mA"),
+        ("voltage", 1e-3, 0.0, "mV"),
+        ("power", 1e-3, 0.0, "mW"),
+    )
+    for name in (n.replace("_", " ") for n in names.split())
+}
+
+_INSTANCE = re.compile(r"(?<=\.)\d+(?=\.)")
+_INT_TEXT = re.compile(r"[+-]?\d+")
+Kind = Literal["gauge", "counter", "entries"]
+Combine = Literal["sum", "mean", "min", "max", "first"]
+
+
+class BulkDataError(BadInput):
+    """A request body that is not a TR-181 Bulk Data JSON report at all (answered 400)."""
+
+
+class _Garbage(Exception):
+    """One report instance that cannot be stored; the message says why."""
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A report instance refused whole: its place in the ``Report`` array and why."""
+
+    index: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"report {self.index}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class RawReport:
+    """One report instance: its parameters by full path, and when it was collected.
+
+    ``collection_time`` is naive China Standard Time; None when the device sent no absolute
+    time (no ``CollectionTime``, or its time since boot).
+    """
+
+    index: int
+    collection_time: dt.datetime | None
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class KpiField:
+    """How one column is read from its parameter: kind, how instances combine, the unit."""
+
+    column: Column
+    template: str
+    kind: Kind
+    combine: Combine
+    scale: float
+    offset: float
+
+    @property
+    def integral(self) -> bool:
+        """Whether the parameter's values must be integers (a fraction is refused)."""
+        return (
+            self.kind != "gauge"
+            or self.template in NATIVE_UNITS
+            or pa.types.is_integer(self.column.dtype)
+        )
+
+    def value(self, number: float) -> float | int:
+        """``number`` (in the column's unit) as the column's type, or :class:`_Garbage`."""
+        col = self.column
+        out: float | int = round(number) if pa.types.is_integer(col.dtype) else float(number)
+        if (col.minimum is not None and out < col.minimum) or (
+            col.maximum is not None and out > col.maximum
+        ):
+            raise _Garbage(
+                f"{self.template}: {out}{' ' + col.unit if col.unit else ''} is outside "
+                f"{col.name}'s range "
+                f"[{col.minimum}, {col.maximum}]"
+            )
+        return out
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A gateway's counters at one collection (per column, per instance path), for deltas."""
+
+    time: dt.datetime
+    uptime_s: int | None
+    counters: dict[str, dict[str, int]]
+
+
+@dataclass
+class DecodedReport:
+    """One report instance decoded: gauges as stored, counters still cumulative."""
+
+    index: int
+    sample_time: dt.datetime | None
+    serial_number: str | None
+    uptime_s: int | None
+    gauges: dict[str, float | int] = field(default_factory=dict)
+    counters: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def sample(self) -> Sample:
+        assert self.sample_time is not None
+        return Sample(self.sample_time, self.uptime_s, self.counters)
+
+
+@lru_cache(maxsize=8192)
+def parameter_template(path: str) -> str:
+    """``path`` with its instance numbers as ``{i}``, the way the schema names parameters."""
+    return _INSTANCE.sub("{i}", path)
+
+
+def _instances(path: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in _INSTANCE.findall(path))
+
+
+def is_counter(template: str) -> bool:
+    """Whether the TR-181 parameter is a cumulative counter (reset only at boot or reset)."""
+    if template in EXTRA_COUNTERS:
+        return True
+    obj, _, name = template.rpartition(".")
+    return obj.rpartition(".")[2].endswith("Stats") and name in COUNTER_NAMES
+
+
+def unit_conversion(native: str | None, target: str | None) -> tuple[float, float]:
+    """``(scale, offset)`` taking a value in unit ``native`` to unit ``target``.
+
+    A column without a unit (a count) takes the value as it is. Raises ValueError for
+    units of different quantities or unknown names (a schema mistake, found at start).
+    """
+    if target is None or native is None or native == target:
+        return 1.0, 0.0
+    try:
+        (kind_from, s1, o1), (kind_to, s2, o2) = _UNITS[native], _UNITS[target]
+    except KeyError as exc:
+        raise ValueError(f"unknown unit {exc.args[0]!r}") from None
+    if kind_from != kind_to:
+        raise ValueError(f"cannot convert {native!r} to {target!r}")
+    return s1 / s2, (o1 - o2) / s2
+
+
+class KpiSpec:
+    """The columns of ``table`` that Bulk Data reports fill, by TR-181 parameter template."""
+
+    def __init__(self, table: Table = BROADBAND_KPI) -> None:
+        self.table = table
+        self.fields: dict[str, list[KpiField]] = {}
+        for col in table.columns:
+            if col.tr181 is None:
+                if col.name not in ("line_id", "sample_time") and not col.nullable:
+                    raise ValueError(f"{table.name}.{col.name} is required but no report fills it")
+                continue
+            kpi = _field(col)
+            self.fields.setdefault(kpi.template, []).append(kpi)
+        self.by_column = {k.column.name: k for ks in self.fields.values() for k in ks}
+
+
+def _field(col: Column) -> KpiField:
+    template = col.tr181
+    assert template is not None
+    kind: Kind = (
+        "counter"
+        if is_counter(template)
+        else "entries"
+        if template.endswith("NumberOfEntries")
+        else "gauge"
+    )
+    words = col.name.split("_")
+    combine: Combine = (
+        "sum"
+        if kind != "gauge"
+        else "min"
+        if "min" in words
+        else "max"
+        if "max" in words
+        else "first"
+        if pa.types.is_integer(col.dtype)
+        else "mean"
+    )
+    scale, offset = unit_conversion(NATIVE_UNITS.get(template, col.unit), col.unit)
+    if kind == "counter" and offset:
+        raise ValueError(f"{col.name}: a counter's unit cannot have an offset")
+    return KpiField(col, template, kind, combine, scale, offset)
+
+
+def parse_body(
+    body: bytes | str | Mapping[str, Any], *, report_format: str | None = None
+) -> list[RawReport | Refusal]:
+    """The report instances of a Bulk Data JSON body, each parsed or refused on its own.
+
+    ``report_format`` is the request's ``BBF-Report-Format`` header; without it each
+    instance's encoding is recognised by its shape. Raises :class:`BulkDataError` when the
+    body as a whole is not ``{"Report": [...]}``.
+    """
+    if report_format is not None:
+        matches = [f for f in REPORT_FORMATS if f.lower() == report_format.strip().lower()]
+        if not matches:
+            raise BulkDataError(
+                f"BBF-Report-Format {report_format!r} is not one of {', '.join(REPORT_FORMATS)}"
+            )
+        report_format = matches[0]
+    if isinstance(body, bytes | str):
+        try:
+            body = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:  # also invalid UTF-8
+            raise BulkDataError(f"not JSON: {exc}") from None
+    if not isinstance(body, Mapping):
+        raise BulkDataError("the body must be a JSON object with a 'Report' array")
+    reports = body.get("Report")
+    if not isinstance(reports, list) or not reports:
+        raise BulkDataError("the body must hold a non-empty 'Report' array")
+    out: list[RawReport | Refusal] = []
+    for index, instance in enumerate(reports):
+        try:
+            out.append(_instance(index, instance, report_format))
+        except _Garbage as exc:
+            out.append(Refusal(index, str(exc)))
+    return out
+
+
+def _instance(index: int, instance: object, report_format: str | None) -> RawReport:
+    if not isinstance(instance, dict):
+        raise _Garbage("a report must be a JSON object")
+    params = {k: v for k, v in instance.items() if k != COLLECTION_TIME}
+    shape = _shape(params)
+    if report_format is not None and shape is not None and shape != report_format:
+        raise _Garbage(f"encoded as {shape}, not as the {report_format} the header says")
+    if shape == "ObjectHierarchy":
+        values: dict[str, Any] = {}
+        _flatten(params["Device"], "Device", values)
+    else:
+        values = params
+        for path, value in values.items():
+            if isinstance(value, dict | list):
+                raise _Garbage(f"{path}: a NameValuePair value must be a JSON scalar")
+    return RawReport(index, collection_time(instance.get(COLLECTION_TIME)), values)
+
+
+def _shape(params: dict[str, Any]) -> str | None:
+    """'ObjectHierarchy', 'NameValuePair', or None for an instance with no parameter."""
+    if not params:
+        return None
+    if set(params) == {"Device"} and isinstance(params["Device"], dict):
+        return "ObjectHierarchy"
+    if all(k.startswith("Device.") for k in params):
+        return "NameValuePair"
+    odd = sorted(k for k in params if not k.startswith("Device."))[:3]
+    raise _Garbage(f"neither ObjectHierarchy nor NameValuePair (keys {odd})")
+
+
+def _flatten(node: dict[str, Any], prefix: str, out: dict[str, Any]) -> None:
+    for key, value in node.items():
+        if not key or "." in key:
+            raise _Garbage(f"{prefix}: {key!r} is not an ObjectHierarchy name")
+        path = f"{prefix}.{key}"
+        if isinstance(value, dict):
+            _flatten(value, path, out)
+        elif isinstance(value, list):
+            raise _Garbage(f"{path}: an array where ObjectHierarchy has objects")
+        else:
+            out[path] = value
+
+
+def collection_time(value: object) -> dt.datetime | None:
+    """A ``CollectionTime`` as naive China Standard Time; None where it is not absolute."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise _Garbage(f"CollectionTime {value!r} is neither a number nor an ISO-8601 time")
+    if isinstance(value, str):
+        try:
+            when = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise _Garbage(f"CollectionTime {value!r} is not an ISO-8601 time") from None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+    else:
+        if not math.isfinite(value) or value < 0:
+            raise _Garbage(f"CollectionTime {value!r} is not a time")
+        seconds = value / 1000 if value >= _MS_THRESHOLD else value
+        try:
+            when = dt.datetime.fromtimestamp(seconds, dt.UTC)
+        except (OverflowError, OSError, ValueError):
+            raise _Garbage(f"CollectionTime {value!r} is out of range") from None
+    if when < _ABSOLUTE_FROM:
+        return None
+    return when.astimezone(CST).replace(tzinfo=None)
+
+
+def decode_report(raw: RawReport | Refusal, spec: KpiSpec) -> DecodedReport | Refusal:
+    """``raw``'s parameters as column values, or the :class:`Refusal` that says why not."""
+    if isinstance(raw, Refusal):
+        return raw
+    try:
+        return _decode(raw, spec)
+    except _Garbage as exc:
+        return Refusal(raw.index, str(exc))
+
+
+def _decode(raw: RawReport, spec: KpiSpec) -> DecodedReport:
+    found: dict[str, list[tuple[str, int | float]]] = {}
+    serial: str | None = None
+    uptime: int | None = None
+    for path, value in raw.values.items():
+        if path == SERIAL_NUMBER:
+            if isinstance(value, bool) or not isinstance(value, str | int):
+                raise _Garbage(f"{path}: {value!r} is not a serial number")
+            serial = str(value)
+            continue
+        if value is None:
+            continue  # a parameter the device left empty
+        if path == UPTIME:
+            uptime = _as_int(path, value, minimum=0)
+        template = parameter_template(path)
+        kpis = spec.fields.get(template)
+        if not kpis:
+            continue  # a parameter no column reads
+        kpi = kpis[0]
+        number = (
+            _as_int(path, value, minimum=0 if kpi.kind != "gauge" else None)
+            if kpi.integral
+            else _as_float(path, value)
+        )
+        if number not in NO_READING.get(template, ()):
+            found.setdefault(template, []).append((path, number))
+    if not any(spec.fields.get(parameter_template(p)) for p in raw.values):
+        raise _Garbage(f"none of the {spec.table.name} parameters")
+    decoded = DecodedReport(raw.index, raw.collection_time, serial, uptime)
+    for template, instances in found.items():
+        instances.sort(key=lambda pair: _instances(pair[0]))
+        for kpi in spec.fields[template]:
+            if kpi.kind == "counter":
+                decoded.counters[kpi.column.name] = {p: int(v) for p, v in instances}
+            else:
+                decoded.gauges[kpi.column.name] = kpi.value(_combine(kpi, instances))
+    return decoded
+
+
+def _combine(kpi: KpiField, instances: list[tuple[str, int | float]]) -> float:
+    numbers = [v * kpi.scale + kpi.offset for _, v in instances]
+    # Each instance is checked on its own (a mean must not hide one client's reserved code),
+    # but for "first" the other instances are not this column's (the 5 GHz radio's channel).
+    for number in numbers[:1] if kpi.combine == "first" else numbers:
+        kpi.value(number)
+    match kpi.combine:
+        case "sum":
+            return math.fsum(numbers)
+        case "min":
+            return min(numbers)
+        case "max":
+            return max(numbers)
+        case "first":
+            return numbers[0]
+        case _:
+            return math.fsum(numbers) / len(numbers)
+
+
+def _as_int(path: str, value: object, *, minimum: int | None = None) -> int:
+    """A TR-181 int / unsignedInt value (a JSON number, or a number written as a string)."""
+    if isinstance(value, bool):
+        raise _Garbage(f"{path}: {value!r} is not an integer")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and _INT_TEXT.fullmatch(value.strip()):
+        number = int(value.strip())  # not through float: a 64-bit counter keeps every digit
+    else:
+        as_float = _as_float(path, value)
+        if as_float != int(as_float):
+            raise _Garbage(f"{path}: {value!r} is not an integer")
+        number = int(as_float)
+    if minimum is not None and number < minimum:
+        raise _Garbage(f"{path}: {value!r} is negative")
+    return number
+
+
+def _as_float(path: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise _Garbage(f"{path}: {value!r} is not a number")
+    try:
+        number = float(value.strip() if isinstance(value, str) else value)
+    except ValueError:
+        raise _Garbage(f"{path}: {value!r} is not a number") from None
+    if not math.isfinite(number):
+        raise _Garbage(f"{path}: {value!r} is not a finite number")
+    return number
+
+
+def interval_deltas(prev: Sample | None, cur: Sample) -> dict[str, int | None]:
+    """Per counter column, how much it grew since ``prev``, the gateway's previous report.
+
+    - No previous report, one collected later than ``cur`` (a retained report arriving after
+      a newer one), or one without this counter: None, the interval is unknown.
+    - The gateway rebooted in between (``UpTime`` went down): counters restart from zero at
+      boot, so each counts what it counted since boot.
+    - Per instance (one per Wi-Fi client): an instance whose counter went down was reset
+      (an interface reset, a client that re-associated, a 32-bit wrap) and one that is new
+      appeared in the interval: each counts its value, what it counted since then. These are
+      lower bounds: what came before the reset, and an instance that left, are lost.
+    """
+    if prev is None or cur.time <= prev.time:
+        return dict.fromkeys(cur.counters)
+    rebooted = (
+        cur.uptime_s is not None and prev.uptime_s is not None and cur.uptime_s < prev.uptime_s
+    )
+    out: dict[str, int | None] = {}
+    for name, instances in cur.counters.items():
+        before = prev.counters.get(name)
+        if before is None:
+            out[name] = None
+            continue
+        total = 0
+        for path, value in instances.items():
+            was = before.get(path)
+            total += value if rebooted or was is None or value < was else value - was
+        out[name] = total
+    return out
+
+
+def to_row(
+    line_id: int, report: DecodedReport, deltas: dict[str, int | None], spec: KpiSpec
+) -> dict[str, Any]:
+    """The ``broadband_kpi`` row of one decoded report (columns it lacks are null)."""
+    row: dict[str, Any] = dict.fromkeys(spec.table.names)
+    row["line_id"] = line_id
+    row["sample_time"] = report.sample_time
+    row.update(report.gauges)
+    for name, delta in deltas.items():
+        if delta is None:
+            continue
+        kpi = spec.by_column[name]
+        try:
+            row[name] = kpi.value(delta * kpi.scale)
+        except _Garbage:
+            continue  # a change no interval can hold: unknown rather than wrong
+    return row
+
+
+def time_us(when: dt.datetime) -> int:
+    """A naive timestamp as microseconds since the epoch (the stored ``timestamp[us]``)."""
+    return (when - EPOCH) // dt.timedelta(microseconds=1)
