@@ -325,8 +325,10 @@ def test_concurrent_posts_lose_nothing_and_store_nothing_twice(client, collector
         assert mine["wifi_packets_sent"].to_pylist() == [None] + [1_500] * 9
 
 
-def test_direct_receive_from_many_threads(collector, credentials):
+def test_direct_receive_from_many_threads(tmp_path, credentials):
     """Without HTTP: the batch writer gathers concurrent requests; every key once."""
+    gateways = GatewayStore(credentials, check_every=0)
+    collector = BulkDataCollector(tmp_path, gateways=gateways, linger=0.2)
     gateway = next(g for g in read_gateways(credentials) if g.username == "ont-1003")
     results: list[int] = []
     lock = threading.Lock()
@@ -344,7 +346,8 @@ def test_direct_receive_from_many_threads(collector, credentials):
         t.join()
     assert sum(results) == 40 == stored(collector).num_rows
     assert collector.stats()["duplicates"] == 80
-    assert collector.stats()["parts"] <= 120
+    # Requests that arrive while the writer waits share its part: far fewer parts.
+    assert collector.stats()["parts"] < 30
 
 
 def test_no_collector_configured_is_a_clear_503(credentials):

@@ -34,6 +34,7 @@ import datetime as dt
 import email.utils
 import os
 import threading
+import time
 import uuid
 import zlib
 from collections import OrderedDict, defaultdict
@@ -145,6 +146,11 @@ class BulkDataCollector:
         is read again from its parts when a report for it arrives.
     max_future
         How far past the time of receipt a collection time may be (clock junk beyond).
+    linger
+        Seconds the writer waits for more requests before writing a batch: fewer, larger
+        parts under load, for that much more time before a gateway gets its answer.
+    threads
+        Requests decoded or waiting for the writer at once (their own thread pool).
     """
 
     def __init__(
@@ -156,7 +162,8 @@ class BulkDataCollector:
         max_bytes: int = MAX_BYTES,
         index_days: int = 4,
         max_future: dt.timedelta = dt.timedelta(hours=1),
-        threads: int = 8,
+        linger: float = 0.02,
+        threads: int = 32,
     ) -> None:
         self.data_dir = Path(data_dir)
         # Not `gateways or ...`: a store with no gateway yet is falsy (it has a length).
@@ -165,6 +172,7 @@ class BulkDataCollector:
         self.max_bytes = max_bytes
         self.index_days = index_days
         self.max_future = max_future
+        self.linger = linger
         self.counters = CollectorCounters()
         # Own thread pools: requests waiting for the batch writer, or hashing a password,
         # never hold the threads that endpoints using the store run on.
@@ -246,6 +254,8 @@ class BulkDataCollector:
             self._queue.append(batch)
         with self._commit_lock:
             if not batch.done:  # else another thread wrote it with its own
+                if self.linger:
+                    time.sleep(self.linger)  # let concurrent requests join this batch
                 with self._queue_lock:
                     batches, self._queue = self._queue, []
                 try:
