@@ -292,6 +292,20 @@ def test_a_new_column_is_read_without_a_change_to_the_decoder():
                 minimum=0,
                 tr181="Device.Ethernet.Interface.{i}.Stats.ErrorsReceived",
             ),
+            Column(
+                "firmware",
+                pa.string(),
+                "Firmware.",
+                nullable=True,
+                tr181="Device.DeviceInfo.SoftwareVersion",
+            ),
+            Column(
+                "optics_on",
+                pa.bool_(),
+                "Enabled.",
+                nullable=True,
+                tr181="Device.Optical.Interface.{i}.Enable",
+            ),
         ),
     )
     spec = KpiSpec(table)
@@ -303,13 +317,15 @@ def test_a_new_column_is_read_without_a_change_to_the_decoder():
                     "CollectionTime": EPOCH_S,
                     "Device.DeviceInfo.MemoryStatus.Free": 51_200,
                     "Device.Ethernet.Interface.1.Stats.ErrorsReceived": 9,
+                    "Device.DeviceInfo.SoftwareVersion": "V9.0.10P1N7",
+                    "Device.Optical.Interface.1.Enable": "true",
                     "Device.Optical.Interface.1.OpticalSignalLevel": 1,  # not in this table
                 }
             ]
         }
     )
     report = decode_report(raw, spec)
-    assert report.gauges == {"memory_free_mib": 50.0}
+    assert report.gauges == {"memory_free_mib": 50.0, "firmware": "V9.0.10P1N7", "optics_on": True}
     assert report.counters == {
         "eth_errors": {"Device.Ethernet.Interface.1.Stats.ErrorsReceived": 9}
     }

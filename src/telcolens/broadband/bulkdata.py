@@ -147,7 +147,7 @@ _UNITS: dict[str, tuple[str, float, float]] = {
 
 _INSTANCE = re.compile(r"(?<=\.)\d+(?=\.)")
 _INT_TEXT = re.compile(r"[+-]?\d+")
-Kind = Literal["gauge", "counter", "entries"]
+Kind = Literal["gauge", "counter", "entries", "text"]
 Combine = Literal["sum", "mean", "min", "max", "first"]
 
 
@@ -299,7 +299,9 @@ def _field(col: Column) -> KpiField:
     template = col.tr181
     assert template is not None
     kind: Kind = (
-        "counter"
+        "text"  # a string or boolean parameter (a firmware version, a status), taken as sent
+        if pa.types.is_string(col.dtype) or pa.types.is_boolean(col.dtype)
+        else "counter"
         if is_counter(template)
         else "entries"
         if template.endswith("NumberOfEntries")
@@ -307,7 +309,9 @@ def _field(col: Column) -> KpiField:
     )
     words = col.name.split("_")
     combine: Combine = (
-        "sum"
+        "first"
+        if kind == "text"
+        else "sum"
         if kind != "gauge"
         else "min"
         if "min" in words
@@ -459,7 +463,9 @@ def _decode(raw: RawReport, spec: KpiSpec) -> DecodedReport:
             continue  # a parameter no column reads
         kpi = kpis[0]
         number = (
-            _as_int(path, value, minimum=0 if kpi.kind != "gauge" else None)
+            _as_text(path, value, kpi.column)
+            if kpi.kind == "text"
+            else _as_int(path, value, minimum=0 if kpi.kind != "gauge" else None)
             if kpi.integral
             else _as_float(path, value)
         )
@@ -473,6 +479,8 @@ def _decode(raw: RawReport, spec: KpiSpec) -> DecodedReport:
         for kpi in spec.fields[template]:
             if kpi.kind == "counter":
                 decoded.counters[kpi.column.name] = {p: int(v) for p, v in instances}
+            elif kpi.kind == "text":
+                decoded.gauges[kpi.column.name] = instances[0][1]
             else:
                 decoded.gauges[kpi.column.name] = kpi.value(_combine(kpi, instances))
     return decoded
@@ -513,6 +521,20 @@ def _as_int(path: str, value: object, *, minimum: int | None = None) -> int:
     if minimum is not None and number < minimum:
         raise _Garbage(f"{path}: {value!r} is negative")
     return number
+
+
+def _as_text(path: str, value: object, col: Column) -> str | bool:
+    """A TR-181 string or boolean value as its column stores it."""
+    if pa.types.is_boolean(col.dtype):
+        flag = {"true": True, "1": True, "false": False, "0": False}.get(str(value).lower())
+        if flag is None or isinstance(value, float):
+            raise _Garbage(f"{path}: {value!r} is not a boolean")
+        return flag
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise _Garbage(f"{path}: {value!r} is not a string")
+    if col.allowed is not None and str(value) not in col.allowed:
+        raise _Garbage(f"{path}: {value!r} is not one of {col.name}'s {list(col.allowed)}")
+    return str(value)
 
 
 def _as_float(path: str, value: object) -> float:
