@@ -7,7 +7,12 @@ See docs/data-model.md.
 
 from telcolens.errors import BadInput
 from telcolens.schema._table import DATE, TIMESTAMP, Column, Table
-from telcolens.schema.broadband import BROADBAND_KPI, BROADBAND_LINES
+from telcolens.schema.broadband import (
+    BROADBAND_COMPLAINTS,
+    BROADBAND_KPI,
+    BROADBAND_LINES,
+    BROADBAND_REPAIRS,
+)
 from telcolens.schema.cells import CELLS
 from telcolens.schema.data import DATA_SESSIONS
 from telcolens.schema.location import LOCATION_EVENTS
@@ -28,6 +33,8 @@ TABLES: dict[str, Table] = {
         LOCATION_EVENTS,
         BROADBAND_LINES,
         BROADBAND_KPI,
+        BROADBAND_COMPLAINTS,
+        BROADBAND_REPAIRS,
         NETWORK_ELEMENTS,
         LINKS,
         ALARMS,
@@ -45,8 +52,10 @@ def get_table(name: str) -> Table:
 
 __all__ = [
     "ALARMS",
+    "BROADBAND_COMPLAINTS",
     "BROADBAND_KPI",
     "BROADBAND_LINES",
+    "BROADBAND_REPAIRS",
     "CELLS",
     "DATA_SESSIONS",
     "DATE",

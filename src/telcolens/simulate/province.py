@@ -39,9 +39,11 @@ from telcolens.simulate.geography import CITY_NAMES, Geography, build_geography
 
 MIN_SUBSCRIBERS = 1000
 # Independent random streams: the world, each day's subscriber records, the static
-# tables, each day's network tables, the planted network faults. Never renumber: it
-# would change every province.
+# tables, each day's network tables, the planted network faults, the broadband plant
+# (topology, scenarios, complaints, repairs) and each day's broadband samples. Never
+# renumber: it would change every province.
 _STATIC, _DAILY, _STATIC_TABLES, _DAILY_PLANT, _FAULTS = 0, 1, 2, 3, 4
+_BROADBAND, _DAILY_BROADBAND = 5, 6
 # Threads that write Parquet and draw the plant tables (broadband KPIs, alarms) of a
 # day while the main thread draws its subscriber records: numpy and Arrow release
 # the GIL in their loops, so this puts the second core to work.
@@ -202,7 +204,8 @@ class _World:
         plan = fraud.plant(pop, rng, plant, days)
         population.finalise(pop, rng, geo)
         contacts = social.build_contacts(pop, geo, rng)
-        lines = broadband.build_lines(pop, geo, rng)
+        bb_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_BROADBAND,)))
+        lines = broadband.build_lines(pop, geo, rng, bb_rng, days)
         elements, links = network.build(geo, lines.olt_id, lines.olt_county, rng)
         fault_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_FAULTS,)))
         start_us = (start - activity.EPOCH).days * activity.US_PER_DAY
@@ -294,13 +297,14 @@ class _World:
         (so they can be drawn in parallel with :meth:`day` and stay deterministic)."""
         seq = np.random.SeedSequence(self.seed, spawn_key=(_DAILY_PLANT, d))
         day = activity.Day(d, self.start + datetime.timedelta(days=d), np.random.default_rng(seq))
-        kpi = broadband.kpi(self.lines, day)
+        bb_seq = np.random.SeedSequence(self.seed, spawn_key=(_DAILY_BROADBAND, d))
+        home = broadband.day_tables(self.lines, day, np.random.default_rng(bb_seq))
         alarms = faults.day_alarms(
             network.alarms(self.elements, day), self.planted.of_day(day.start_us), d
         )
         planted = alarms.filter(alarms["fault_id"].is_valid())
         self.fault_alarms[d] = planted.select(["alarm_id", "fault_id"])
-        return {"broadband_kpi": kpi, "alarms": alarms.drop_columns(["fault_id"])}
+        return {**home, "alarms": alarms.drop_columns(["fault_id"])}
 
     def write_truth(self, out: Path) -> dict[str, int]:
         manifest = {

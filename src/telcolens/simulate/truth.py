@@ -53,7 +53,7 @@ def write(
                 "kind": np.repeat(list(looks), [len(v) for v in looks.values()]),
             }
         ),
-        "broadband_lines": broadband.truth(lines),
+        **broadband.truth(lines),
         # Synthetic numbers (no real person's), for replaying records through ingest.
         "numbers": pa.table(
             {
