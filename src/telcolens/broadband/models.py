@@ -1,0 +1,112 @@
+"""The broadband capability's tables in the operational store: work orders and their lines.
+
+A work order is one repair of one diagnosed scenario: on a home line (a Wi-Fi channel
+change, a gateway reboot or firmware push, a field visit to a dirty connector) or, for a
+shared cause, on the splitter, PON port or OLT the lines hang from (a network ticket,
+grouping its lines in ``broadband_ticket_lines``). Its lifecycle is in
+:mod:`telcolens.broadband.workorders`. Changed only through the store's one Alembic chain
+(``store/migrations``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from telcolens.store.models import Base, UTCDateTime, utcnow
+
+ACTIVE_STATES = ("open", "dispatched", "in_progress")
+CLOSED_STATES = ("done", "failed", "cancelled")
+STATES = ACTIVE_STATES + CLOSED_STATES
+SIDES = ("home", "street", "network")
+ACTIONS = ("remote_channel_change", "cpe_reboot", "firmware_push", "field_visit", "network_ticket")
+ELEMENT_TYPES = ("splitter", "pon_port", "olt")
+# Each scenario's side: in the home (Wi-Fi, the gateway), in the outside plant (fibre,
+# splitter, port optics) or in the operator's network (capacity, DNS, authentication).
+SCENARIO_SIDES = {
+    "optical_line": "street",
+    "optical_shared": "street",
+    "wifi_coverage": "home",
+    "wifi_interference": "home",
+    "cpe": "home",
+    "pon_congestion": "network",
+    "olt_congestion": "network",
+    "dns_auth": "network",
+}
+SCENARIOS = tuple(SCENARIO_SIDES)
+
+
+class WorkOrder(Base):
+    """One repair of one diagnosed scenario on a line, or on an element for its lines."""
+
+    __tablename__ = "broadband_work_orders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # What the order is for: "line:<line_id>", or "<element_type>:<element>" for a ticket.
+    subject: Mapped[str] = mapped_column(String(96))
+    line_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    element: Mapped[str | None] = mapped_column(String(64), index=True)
+    element_type: Mapped[str | None] = mapped_column(String(16))
+    scenario: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32))
+    side: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    # True while the order is open, dispatched or in progress, NULL once closed: the unique
+    # constraint below then admits one active order per subject and scenario and any number
+    # of closed ones (NULLs are never equal), on SQLite and PostgreSQL alike.
+    active: Mapped[bool | None] = mapped_column(default=True)
+    # The diagnosis days that saw this scenario on the subject while the order was active.
+    first_day: Mapped[dt.date] = mapped_column(Date)
+    last_day: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    due: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str | None] = mapped_column(Text)
+    # The KPIs and thresholds that point to the scenario, as the diagnosis gave them.
+    evidence: Mapped[dict[str, Any]]
+    # The line's perception score (a ticket's: its lines' mean) on the diagnosis day, and
+    # after the repair (the proof step fills it in).
+    score_before: Mapped[float | None] = mapped_column(Float)
+    score_after: Mapped[float | None] = mapped_column(Float)
+    # Optimistic concurrency: every UPDATE says "WHERE version = <the version read>", so of
+    # two requests that read the same row and both change it, the second updates nothing
+    # and fails (StaleDataError, a 409 in the API) instead of overwriting the first.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    lines: Mapped[list[TicketLine]] = relationship(
+        cascade="all, delete-orphan", order_by="TicketLine.line_id"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("subject", "scenario", "active", name="uq_broadband_work_order_active"),
+        # The queue's filter and order: newest first within a state.
+        Index("ix_broadband_work_orders_state_id", "state", "id"),
+    )
+
+
+class TicketLine(Base):
+    """A line a shared-cause ticket (a work order on an element) stands for."""
+
+    __tablename__ = "broadband_ticket_lines"
+
+    work_order_id: Mapped[int] = mapped_column(
+        ForeignKey("broadband_work_orders.id", ondelete="CASCADE"), primary_key=True
+    )
+    line_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
