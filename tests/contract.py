@@ -36,6 +36,21 @@ def route_roles(route: APIRoute) -> set[str] | None:
     return found
 
 
+def device_authenticated(route: APIRoute) -> bool:
+    """Whether the route authenticates a device by its own credential (``__gateway__``).
+
+    A home gateway posting Bulk Data is not a user and has no role: the dependency that
+    checks its credential is marked instead, and no user's login opens the route.
+    """
+    stack = [route.dependant]
+    while stack:
+        dep = stack.pop()
+        if getattr(dep.call, "__gateway__", False):
+            return True
+        stack.extend(dep.dependencies)
+    return False
+
+
 def router_roles(router: APIRouter) -> set[str] | None:
     """The roles an ``allow(...)`` declared on the router itself admits, or None."""
     found = [getattr(d.dependency, "__roles__", None) for d in router.dependencies]
@@ -59,9 +74,11 @@ def check_routes(cap: Capability) -> list[str]:
         for route in routes:
             roles = route_roles(route)
             where = f"{sorted(route.methods)} {route.path}"
-            if roles is None:
+            if roles is None and not device_authenticated(route):
                 problems.append(f"{where} has no role check (allow(...))")
-            elif roles - known:
+            elif roles is not None and device_authenticated(route):
+                problems.append(f"{where} admits both a device credential and user roles")
+            elif roles is not None and roles - known:
                 problems.append(f"{where} admits unknown role(s) {sorted(roles - known)}")
             documented = route.responses.get(200, {}).get("content")  # e.g. CSV or JSON
             if route.response_model is None and route.status_code != 204 and not documented:

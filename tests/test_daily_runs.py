@@ -56,7 +56,13 @@ def test_a_past_day_runs_again_as_it_ran(week: Path, tmp_path: Path) -> None:
     for name, frame in _frames(then.folder).items():
         pd.testing.assert_frame_equal(frame, _frames(now.folder)[name], obj=name)
     assert (now.folder / runs.SUCCESS).is_file()
-    assert {p.name for p in now.folder.iterdir()} == {"profile", "antifraud", "faults", "_SUCCESS"}
+    assert {p.name for p in now.folder.iterdir()} == {
+        "profile",
+        "antifraud",
+        "faults",
+        "broadband",
+        "_SUCCESS",
+    }
 
 
 def test_the_daily_command_backfills_and_reloads_one_day(week: Path, tmp_path: Path) -> None:

@@ -28,7 +28,12 @@ from sqlalchemy.orm import Session
 from telcolens.progress import Progress
 
 # Import paths of the built-in capabilities, in the order the demo runs them.
-BUILTIN: tuple[str, ...] = ("telcolens.profile", "telcolens.antifraud", "telcolens.faults")
+BUILTIN: tuple[str, ...] = (
+    "telcolens.profile",
+    "telcolens.antifraud",
+    "telcolens.faults",
+    "telcolens.broadband",
+)
 
 
 @dataclass(frozen=True)

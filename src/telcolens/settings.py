@@ -77,6 +77,12 @@ class Settings(BaseSettings):
         description="Data directory whose alarms table the API's VES endpoint appends to "
         "(POST /api/faults/ves answers 503 while unset).",
     )
+    broadband_data_dir: str | None = Field(
+        None,
+        description="Data directory whose broadband_kpi table the API's Bulk Data collector "
+        "appends to, and whose _gateways.json holds the gateways' credentials "
+        "(POST /api/broadband/bulkdata answers 503 while unset).",
+    )
     nats_url: str = Field(
         "nats://127.0.0.1:4222",
         description="NATS server(s) with JetStream that CDRs, location events and alarms are "

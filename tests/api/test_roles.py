@@ -42,6 +42,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/faults/incidents/{incident_id}"): {"network_engineer"},
     ("POST", "/api/faults/incidents/{incident_id}/acknowledge"): {"network_engineer"},
     ("POST", "/api/faults/incidents/{incident_id}/resolve"): {"network_engineer"},
+    ("GET", "/api/broadband/bulkdata/stats"): {"broadband_engineer"},
     ("GET", "/api/admin/users"): set(),
     ("POST", "/api/admin/users"): set(),
     ("GET", "/api/admin/audit"): set(),
@@ -55,6 +56,8 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
 }
 # Open without login: /health, and the login itself (which answers only to a right password).
 PUBLIC = {("GET", "/health"), ("POST", "/api/auth/login")}
+# Authenticated by a device's own credential (HTTP Basic), which no user's login replaces.
+DEVICES = {("POST", "/api/broadband/bulkdata")}
 PATH_VALUES = {"{case_id}": "1", "{warning_id}": "1", "{incident_id}": "1", "{name}": "nobody"}
 
 
@@ -73,7 +76,19 @@ def _url(path: str) -> str:
 def test_every_endpoint_is_in_the_table(sqlite_client: TestClient) -> None:
     schema = sqlite_client.get("/openapi.json", headers=token(sqlite_client, "admin")).json()
     served = {(m.upper(), p) for p, ops in schema["paths"].items() for m in ops}
-    assert served | {("GET", "/openapi.json"), ("GET", "/docs")} == set(EXPECTED) | PUBLIC
+    assert served | {("GET", "/openapi.json"), ("GET", "/docs")} == set(EXPECTED) | PUBLIC | DEVICES
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(DEVICES))
+def test_device_endpoints_admit_no_user(
+    sqlite_client: TestClient, logins: dict[str, dict[str, str]], method, path
+) -> None:
+    r = sqlite_client.request(method, _url(path), json={})
+    assert r.status_code == 401, r.text
+    assert r.headers["www-authenticate"].startswith("Basic")
+    for role in ROLES:
+        r = sqlite_client.request(method, _url(path), headers=logins[role], json={})
+        assert r.status_code == 401, (role, r.text)
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(EXPECTED))

@@ -426,16 +426,20 @@ def _collector(request: Request) -> BulkDataCollector:
     collector = getattr(request.app.state, "bulkdata", None)
     if collector is None:
         raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE, "no Bulk Data collector configured"
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "no Bulk Data collector configured: set TELCOLENS_BROADBAND_DATA_DIR",
         )
     return collector
 
 
 async def authenticated_gateway(request: Request) -> Gateway:
     """The gateway whose HTTP Basic credential the request carries; 401 otherwise."""
+    credentials = _basic(request.headers.get("authorization", ""))
+    if credentials is None and getattr(request.app.state, "bulkdata", None) is None:
+        # Authentication comes first: without a credential, 401 even while unconfigured.
+        raise _unauthenticated()
     collector = _collector(request)
     collector.count(requests=1)
-    credentials = _basic(request.headers.get("authorization", ""))
     gateway = None
     if credentials is not None:
         gateway = collector.gateways.remembered(*credentials) or await anyio.to_thread.run_sync(
@@ -443,17 +447,21 @@ async def authenticated_gateway(request: Request) -> Gateway:
         )
     if gateway is None:
         collector.count(unauthenticated=1)
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "this gateway's Bulk Data credential is missing or wrong",
-            headers={"WWW-Authenticate": REALM},
-        )
+        raise _unauthenticated()
     request.state.user = f"gateway:{gateway.username}"  # for the access log
     return gateway
 
 
 # Marks the route as authenticated by a gateway's own credential, not a user's role.
 authenticated_gateway.__gateway__ = True  # type: ignore[attr-defined]
+
+
+def _unauthenticated() -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED,
+        "this gateway's Bulk Data credential is missing or wrong",
+        headers={"WWW-Authenticate": REALM},
+    )
 
 
 def _basic(header: str) -> tuple[str, str] | None:
@@ -496,7 +504,7 @@ REQUEST_BODY = {
 @router.post(
     "/bulkdata",
     response_model=BulkDataAnswer,
-    openapi_extra={"requestBody": REQUEST_BODY},
+    openapi_extra={"requestBody": REQUEST_BODY, "security": [{"gateway": []}]},
     responses={413: {"description": "The body is too large."}, 415: {"description": "Not JSON."}},
 )
 async def bulkdata(
