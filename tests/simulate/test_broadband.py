@@ -143,10 +143,9 @@ def test_shared_optical_faults_lower_the_power_of_every_line_under_them(week):
     healthy = truth(week, "broadband_lines").query("scenario == 'healthy'").line_id
     rx = kpi[kpi.line_id.isin(healthy)].groupby("line_id").optical_rx_dbm.median()
     # Fibre bends add 6-12 dB to every line under them: lines near the OLT stay in the
-    # G.984 window, far ones drop out of it (and off the ACS below about -30 dBm).
+    # G.984 window, far ones drop out of it.
     assert under.median() < rx.median() - 4
     assert (under > -27).any() and (under < -27).any()
-    assert len(set(shared.line_id) - set(kpi.line_id)) > 0  # lost the signal altogether
 
 
 def test_repairs_that_fix_change_the_kpis_after_them(week):

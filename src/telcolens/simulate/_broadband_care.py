@@ -1,7 +1,7 @@
 """Customer care over the window: who complains, what the operator does, what it fixes.
 
-Day by day (in the evening, when homes use the line most) each line's experience is
-scored from its active episodes (:func:`._broadband_model.badness`). A customer
+Day by day each line's experience of the evening before (when homes use the line most)
+is scored from its active episodes (:func:`._broadband_model.badness`). A customer
 complains with a probability that grows with how bad it is and how long it has lasted;
 a third never complain, and a few with a healthy line do. The help desk files what the
 customer said (a category that only loosely follows the cause) and most complaints get
@@ -136,7 +136,8 @@ def simulate(
     next_ticket = np.full(len(faults.kind), -(10**18), np.int64)
     log = _Log()
     for d in range(days):
-        t_eval = start_us + d * US_PER_DAY + 20 * US_PER_HOUR
+        # Customers call about the evening before (so never before the trouble began).
+        t_eval = start_us + d * US_PER_DAY - 4 * US_PER_HOUR
         active = np.flatnonzero((eps.onset <= t_eval) & (eps.end > t_eval))
         bad, worst = model.badness(homes, eps, active, np.int64(t_eval), n)
         since = np.full(n, t_eval, np.int64)
@@ -195,7 +196,7 @@ def _line_repair(eps, by_line, faults, line, t, complaint, said, kind, log, rng)
         if outcome == TEMPORARY:
             _continue_later(eps, by_line, e, t, rng)
         elif outcome == FIXED:
-            _end(eps, faults, e, t, repair)
+            _end(eps, faults, e, t, repair, rng)
         if k == kind and outcome != NONE:
             effect = outcome
     fault = -1
@@ -216,8 +217,13 @@ def _outcome(action: int, kind: int, detail: int, rng: np.random.Generator) -> i
     return FIXED if rng.random() < p else NONE
 
 
-def _end(eps: sc.Episodes, faults: sc.Faults, e: int, t: int, repair: int) -> None:
-    """End episode ``e`` at ``t``; a shared fault ends on every line under its element."""
+def _end(eps: sc.Episodes, faults: sc.Faults, e: int, t: int, repair: int, rng) -> None:
+    """End episode ``e`` at ``t``; a shared fault ends on every line under its element.
+
+    Optics are cleaned or spliced on the visit; capacity takes days to add.
+    """
+    if eps.kind[e] in (sc.PORT_CONGESTION, sc.OLT_CONGESTION):
+        t += int(rng.uniform(1, 7) * US_PER_DAY)
     f = int(eps.fault[e])
     which = np.flatnonzero((eps.fault == f) & (eps.end > t)) if f >= 0 else np.array([e])
     eps.end[which] = t
@@ -264,8 +270,7 @@ def _noc_tickets(eps, faults, t_eval, end_us, next_ticket, log, rng) -> None:
         repair = len(log.repairs)
         effect = FIXED if rng.random() < _FIXES[NETWORK_TICKET, kind] else NONE
         if effect == FIXED:
-            first = int(np.flatnonzero(eps.fault == f)[0])
-            _end(eps, faults, first, t, repair)
+            _end(eps, faults, int(np.flatnonzero(eps.fault == f)[0]), t, repair, rng)
         closed = _closed(effect, rng)
         log.repairs.append((-1, int(f), t, NETWORK_TICKET, -1, closed, kind, effect, 1))
 

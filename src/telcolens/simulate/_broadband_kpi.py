@@ -61,6 +61,7 @@ class Homes:
     loss: np.ndarray
     efficiency: np.ndarray  # speed-test efficiency (server, TCP stack)
     heavy: np.ndarray  # a household that streams and games all evening
+    busy_port: np.ndarray  # its PON port's evening load short of congestion, 0..1
     garden: np.ndarray  # one client sometimes far away (garden, balcony)
     volume: np.ndarray
     offset_s: np.ndarray

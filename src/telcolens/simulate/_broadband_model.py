@@ -61,12 +61,10 @@ def expected(homes, line: np.ndarray, st: dict, peak: np.ndarray, hour: np.ndarr
     h = homes
     heavy = h.heavy[line]
     cover, interf, cpe = st["wifi_coverage"], st["wifi_interference"], st["cpe_fault"]
-    pcong, ocong, dns, auth = (
-        st["port_congestion"],
-        st["olt_congestion"],
-        st["dns_auth"],
-        st["auth"],
-    )
+    # A port busy at the peak without being a fault slows its lines the same way, less.
+    busy = h.busy_port[line]
+    pcong = 1 - (1 - st["port_congestion"]) * (1 - busy)
+    ocong, dns, auth = st["olt_congestion"], st["dns_auth"], st["auth"]
     rx = h.base_rx[line] - st["drop"]
     optical_loss = np.where(rx < -27, 0.002 * np.exp(np.minimum(1.6 * (-27 - rx), 6)), 0)
     loss = h.loss[line] + peak * (0.004 * pcong + 0.006 * ocong) + optical_loss

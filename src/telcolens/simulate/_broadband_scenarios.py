@@ -46,14 +46,17 @@ DETAILS = {CPE_FAULT: ("overheating", "firmware_leak"), DNS_AUTH: ("dns", "authe
 ELEMENT_TYPE = {OPTICAL_SPLITTER: "splitter", OPTICAL_PORT: "pon_port", PORT_CONGESTION: "pon_port"}
 ELEMENT_TYPE[OLT_CONGESTION] = "olt"
 
-# Share of lines with each single-line scenario at some time in the window.
-LINE_SHARE = {OPTICAL_LINE: 0.015, WIFI_COVERAGE: 0.04, WIFI_INTERFERENCE: 0.03, DNS_AUTH: 0.008}
+# Share of lines with each single-line scenario when the window opens; new ones start
+# within it at NEW_PER_WEEK of that share a week.
+LINE_SHARE = {OPTICAL_LINE: 0.013, WIFI_COVERAGE: 0.035, WIFI_INTERFERENCE: 0.025, DNS_AUTH: 0.007}
 CPE_HAZARD = 0.0025  # per year of model age; a buggy firmware adds BUGGY_HAZARD
 BUGGY_HAZARD = 0.015
-# Share of elements with each shared fault (at least one each where the elements exist).
-FAULT_SHARE = {OPTICAL_SPLITTER: 0.03, OPTICAL_PORT: 0.012, PORT_CONGESTION: 0.04}
-FAULT_SHARE[OLT_CONGESTION] = 0.03
-ALREADY = 0.55  # share of episodes that began before the window
+# Share of elements with each shared fault when the window opens, new ones the same way
+# (and at least one of each kind where an element qualifies).
+FAULT_SHARE = {OPTICAL_SPLITTER: 0.025, OPTICAL_PORT: 0.01, PORT_CONGESTION: 0.03}
+FAULT_SHARE[OLT_CONGESTION] = 0.015
+NEW_PER_WEEK = 0.25
+WEEK = 7
 SELF_ENDING = 0.08  # share that end by themselves (a neighbour's router moves away...)
 NEVER = np.iinfo(np.int64).max // 4
 
@@ -117,10 +120,8 @@ def plant(
 ) -> tuple[Episodes, Faults]:
     """Every scenario of the window: single-line episodes, then the shared faults'."""
     n = len(topo.port)
-    single = [
-        _line_episodes(k, rng.random(n) < s, start_us, days, rng) for k, s in LINE_SHARE.items()
-    ]
-    cpe = rng.random(n) < CPE_HAZARD * np.maximum(model_age, 1) + BUGGY_HAZARD * buggy
+    single = [_line_episodes(k, np.full(n, s), start_us, days, rng) for k, s in LINE_SHARE.items()]
+    cpe = CPE_HAZARD * np.maximum(model_age, 1) + BUGGY_HAZARD * buggy
     cpe_eps = _line_episodes(CPE_FAULT, cpe, start_us, days, rng)
     # A leaking firmware is the usual reason a gateway of a buggy version fails.
     cpe_eps.detail = (buggy[cpe_eps.line] & (rng.random(len(cpe_eps)) < 0.8)).astype(np.int8)
@@ -134,9 +135,9 @@ def plant(
     for kind, share in FAULT_SHARE.items():
         count, of_line = elements[kind]
         members = np.bincount(of_line, minlength=count)
-        chosen = _fault_elements(kind, members, share, topo, rng)
+        chosen, already = _fault_elements(kind, members, share, days, topo, rng)
         eps, onset, end, sev = _fault_episodes(
-            kind, chosen, of_line, len(f_kind), start_us, days, rng
+            kind, chosen, already, of_line, len(f_kind), start_us, days, rng
         )
         f_kind += [kind] * len(chosen)
         f_elem.append(chosen)
@@ -157,10 +158,19 @@ def plant(
     return episodes, faults
 
 
-def _onsets(m: int, start_us: int, days: int, rng: np.random.Generator) -> np.ndarray:
+def _draw(share: np.ndarray, days: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """Which candidates have an episode when the window opens (each with its ``share``),
+    and which get one within it."""
+    already = rng.random(len(share)) < share
+    new = rng.random(len(share)) < np.minimum(share * NEW_PER_WEEK * days / WEEK, 0.9)
+    return already, new
+
+
+def _onsets(already: np.ndarray, start_us: int, days: int, rng) -> np.ndarray:
+    m = len(already)
     before = start_us - (rng.uniform(1, 40, m) * US_PER_DAY).astype(np.int64)
     within = start_us + (rng.random(m) * days * US_PER_DAY).astype(np.int64)
-    return np.where(rng.random(m) < ALREADY, before, within)
+    return np.where(already, before, within)
 
 
 def _ends(onset: np.ndarray, start_us: int, rng: np.random.Generator) -> np.ndarray:
@@ -176,7 +186,7 @@ def _severity(kind: int, m: int, rng: np.random.Generator) -> tuple[np.ndarray, 
     elif kind in (OPTICAL_SPLITTER, OPTICAL_PORT):
         sev = rng.uniform(6.0, 12.0, m)
     elif kind in (PORT_CONGESTION, OLT_CONGESTION):
-        sev = rng.uniform(0.35, 0.9, m)
+        sev = rng.uniform(0.3, 0.9, m)
     else:
         sev = rng.uniform(0.2, 1.0, m)
     degrading = kind in OPTICAL or kind == CPE_FAULT
@@ -187,11 +197,13 @@ def _severity(kind: int, m: int, rng: np.random.Generator) -> tuple[np.ndarray, 
 
 
 def _line_episodes(
-    kind: int, chosen: np.ndarray, start_us: int, days: int, rng: np.random.Generator
+    kind: int, share: np.ndarray, start_us: int, days: int, rng: np.random.Generator
 ) -> Episodes:
-    line = np.flatnonzero(chosen)
+    """Episodes of one kind, each line drawn with its ``share``."""
+    already, new = _draw(share, days, rng)
+    line = np.concatenate([np.flatnonzero(already), np.flatnonzero(new)])
     m = len(line)
-    onset = _onsets(m, start_us, days, rng)
+    onset = _onsets(np.arange(m) < already.sum(), start_us, days, rng)
     sev, ramp = _severity(kind, m, rng)
     detail = (rng.random(m) < 0.4).astype(np.int8) if kind == DNS_AUTH else np.zeros(m, np.int8)
     return Episodes(
@@ -206,9 +218,10 @@ def _line_episodes(
     )
 
 
-def _fault_elements(kind, members, share, topo, rng) -> np.ndarray:
-    """Which elements get a shared fault: congestion needs a busy port, or an OLT with
-    several ports; every kind gets at least one where an element qualifies."""
+def _fault_elements(kind, members, share, days, topo, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Which elements get a shared fault, and whether each was there when the window
+    opened: congestion needs a busy port, or an OLT with several ports; every kind gets at
+    least one where an element qualifies."""
     eligible = np.flatnonzero(members > 0)
     if kind == PORT_CONGESTION:
         eligible = np.flatnonzero(members >= max(4, np.quantile(members[eligible], 0.5)))
@@ -216,16 +229,20 @@ def _fault_elements(kind, members, share, topo, rng) -> np.ndarray:
         ports = np.bincount(topo.port_olt, minlength=len(members))
         several = np.flatnonzero((ports >= 2) & (members > 0))
         eligible = several if len(several) else eligible
-    count = min(len(eligible), max(1, rng.binomial(len(eligible), share)))
-    return np.sort(rng.choice(eligible, count, replace=False))
+    already, new = (int(x.sum()) for x in _draw(np.full(len(eligible), share), days, rng))
+    if already + new == 0:
+        already, new = (1, 0) if rng.random() < 0.7 else (0, 1)
+    count = min(len(eligible), already + new)
+    chosen = rng.choice(eligible, count, replace=False)
+    return chosen, np.arange(count) < already
 
 
-def _fault_episodes(kind, chosen, of_line, first_fault, start_us, days, rng):
+def _fault_episodes(kind, chosen, already, of_line, first_fault, start_us, days, rng):
     """One episode per line under each chosen element, sharing the fault's timing."""
     k = len(chosen)
-    onset = _onsets(k, start_us, days, rng)
-    if kind in (PORT_CONGESTION, OLT_CONGESTION):  # chronic: usually there all along
-        onset = np.where(rng.random(k) < 0.8, start_us - 30 * US_PER_DAY, onset)
+    onset = _onsets(already, start_us, days, rng)
+    if kind in (PORT_CONGESTION, OLT_CONGESTION):  # chronic: there for weeks already
+        onset = np.where(already, start_us - 30 * US_PER_DAY, onset)
     end = _ends(onset, start_us, rng)
     sev, ramp = _severity(kind, k, rng)
     order = np.argsort(of_line, kind="stable")

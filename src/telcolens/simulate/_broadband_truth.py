@@ -44,7 +44,7 @@ CONDITIONS = (
     "congested",
     "service_fault",
 )
-LOOKALIKES = ("heavy_evening", "far_line", "garden_client", "old_cpe", "low_plan")
+LOOKALIKES = ("heavy_evening", "busy_port", "far_line", "garden_client", "old_cpe", "low_plan")
 POOR = 0.3  # evening badness from which a line-day counts as poor
 
 
@@ -115,7 +115,14 @@ def _lookalikes(lines: Lines, has: np.ndarray) -> np.ndarray:
     h = lines.homes
     model = lines.table["cpe_model"].to_numpy(zero_copy_only=False)
     cap = topo_.spec_arrays(model)["wan_cap_mbps"]
-    traits = [h.heavy > 0, h.base_rx < -24.5, h.garden, cap < h.plan * 0.9, h.plan <= 100]
+    traits = [
+        h.heavy > 0,
+        h.busy_port > 0.12,
+        h.base_rx < -24.5,
+        h.garden,
+        cap < h.plan * 0.9,
+        h.plan <= 100,
+    ]
     look = np.full(len(has), -1, np.int64)
     for k in range(len(traits) - 1, -1, -1):
         look = np.where(traits[k], k, look)

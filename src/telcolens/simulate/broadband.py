@@ -102,7 +102,7 @@ def build_lines(
     topo = topo_.build(olt, olt_id, xgs, plan_rng)
     firmware, buggy = topo_.firmware(model, plan_rng)
     spec = topo_.spec_arrays(model)
-    homes = _homes(plan, xgs, spec, topo.base_rx, county, volume, offset_s, plan_rng)
+    homes = _homes(plan, xgs, spec, topo, county, volume, offset_s, plan_rng)
     age = pop.start.year - spec["year"]
     episodes, faults = sc.plant(topo, len(olt_id), age, buggy, start_us, days, plan_rng)
     care = care_.simulate(episodes, faults, homes, start_us, days, plan_rng)
@@ -143,8 +143,9 @@ def build_lines(
     )
 
 
-def _homes(plan, xgs, spec, base_rx, county, volume, offset_s, rng) -> kpi_.Homes:
+def _homes(plan, xgs, spec, topo, county, volume, offset_s, rng) -> kpi_.Homes:
     n = len(plan)
+    busy_port = rng.beta(1.2, 10, len(topo.port_id)) * 0.4
     county_rtt = rng.lognormal(np.log(6.0), 0.3, int(county.max()) + 1)
     f32 = np.float32
     return kpi_.Homes(
@@ -156,7 +157,7 @@ def _homes(plan, xgs, spec, base_rx, county, volume, offset_s, rng) -> kpi_.Home
         phy=(spec["wifi_phy_mbps"] * rng.uniform(0.45, 0.85, n)).astype(f32),
         cpu=np.maximum(1, spec["cpu_pct"] + rng.normal(0, 2, n)).astype(f32),
         temp=(spec["temp_c"] + rng.normal(0, 2.5, n)).astype(f32),
-        base_rx=base_rx.astype(f32),
+        base_rx=topo.base_rx.astype(f32),
         base_tx=rng.normal(2.3, 0.35, n).astype(f32),
         rtt=np.maximum(1.5, county_rtt[county] + rng.normal(0, 0.8, n)).astype(f32),
         signal=np.clip(rng.normal(-50, 5, n), -66, -35).astype(f32),
@@ -167,6 +168,7 @@ def _homes(plan, xgs, spec, base_rx, county, volume, offset_s, rng) -> kpi_.Home
         loss=(0.00015 * rng.lognormal(0, 0.7, n)).astype(f32),
         efficiency=rng.uniform(0.9, 0.98, n).astype(f32),
         heavy=(rng.random(n) < 0.04).astype(f32),
+        busy_port=busy_port[topo.port].astype(f32),
         garden=rng.random(n) < 0.05,
         volume=volume.astype(f32),
         offset_s=offset_s,
