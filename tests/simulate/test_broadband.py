@@ -123,6 +123,14 @@ def test_truth_names_real_lines_and_shared_faults_list_the_lines_under_their_ele
     single = scenarios[scenarios.fault_id.isna()]
     assert set(single.scenario) >= {"optical_line", "wifi_coverage", "wifi_interference"}
     assert (scenarios.end.isna() | (scenarios.end > scenarios.onset)).all()
+    # Every complaint and repair of the truth is in the tables, within the window.
+    for name, key in (("complaint", "complaint_id"), ("repair", "repair_id")):
+        records = table(week, f"broadband_{name}s")
+        assert sorted(records[key]) == sorted(truth(week, f"broadband_{name}_truth")[key])
+        when = records[f"{name}_time"]
+        assert when.min() >= pd.Timestamp(START) and when.max() < pd.Timestamp(
+            START
+        ) + pd.Timedelta(days=8)
     # A line's main scenario is one of its own.
     main = truth(week, "broadband_lines").query("scenario != 'healthy'")
     mine = scenarios.groupby("line_id").scenario.agg(set)

@@ -161,7 +161,8 @@ def simulate(
                     _line_repair(
                         eps, by_line, faults, int(who[j]), t, index, said[j], int(kind[j]), log, rng
                     )
-        _noc_tickets(eps, faults, t_eval, end_us, next_ticket, log, rng)
+        # The operations centre looks at the day's complaints that evening.
+        _noc_tickets(eps, faults, t_eval + US_PER_DAY, end_us, next_ticket, log, rng)
     care, rank = _care(log)
     if len(rank):
         eps.ended_by = np.where(eps.ended_by >= 0, rank[np.maximum(eps.ended_by, 0)], -1)
