@@ -2,11 +2,12 @@
 
 ::
 
-    open ──dispatch──▶ dispatched ──start──▶ in_progress ──done────▶ done
-     │                     │                     │  └─────failed───▶ failed
-     └────────start────────┼───────▶ in_progress │
-                           ├──done / failed──────┘   (a crew may report without a start)
-    open, dispatched, in_progress ──cancel──▶ cancelled
+    step       from                            to
+    dispatch   open                            dispatched    (field visits, network tickets)
+    start      open, dispatched                in_progress
+    done       dispatched, in_progress         done
+    failed     dispatched, in_progress         failed
+    cancel     open, dispatched, in_progress   cancelled
 
 ``dispatch`` hands a field visit to a crew or a network ticket to the network operations
 centre; a remote fix (channel change, reboot, firmware push) is started, never dispatched.
@@ -58,17 +59,9 @@ SIDE_ACTIONS = {
     "street": ("field_visit", "network_ticket"),
     "network": ("network_ticket",),
 }
-# What a scenario's order is for: one line, one element (a shared cause), or either.
-SCOPE = {
-    "optical_line": "line",
-    "wifi_coverage": "line",
-    "wifi_interference": "line",
-    "cpe": "line",
-    "optical_shared": "element",
-    "pon_congestion": "element",
-    "olt_congestion": "element",
-    "dns_auth": "either",
-}
+# Shared causes: their orders are tickets on the element (splitter, PON port, OLT), standing
+# for its lines; every other scenario's order is for one line.
+SHARED = ("optical_shared", "pon_congestion", "olt_congestion")
 DISPATCHED = ("field_visit", "network_ticket")  # handed to a crew or to the NOC
 # Hours from opening to due: the operator's service targets (a policy, not a measurement).
 DUE_HOURS = {
@@ -89,7 +82,7 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
 STEPS = tuple(TRANSITIONS)
 INT64_MAX = 2**63 - 1
 MAX_TEXT = 64  # element ids, assignees
-MAX_EVIDENCE_CHARS = 20_000
+MAX_EVIDENCE_CHARS = 100_000  # as JSON; the API admits at most about 85,000
 MAX_LINES = 5_000  # lines one ticket may stand for (an OLT serves a few thousand)
 
 
@@ -156,18 +149,15 @@ def diagnosis(row: Mapping[str, Any]) -> Diagnosis:
             f"{scenario} is a {side}-side scenario: its action is "
             f"{' or '.join(SIDE_ACTIONS[side])}, not {action}"
         )
-    scope = SCOPE[scenario]
     if (element is None) != (element_type is None):
         raise WorkOrderError("element and element_type go together")
-    if scope == "line" and line_id is None:
-        raise WorkOrderError(f"a {scenario} work order is for a line: give its line_id")
-    if scope == "element" and (element is None or line_id is not None):
+    if scenario in SHARED and (element is None or line_id is not None):
         raise WorkOrderError(
             f"a {scenario} ticket is for the shared element: give element and element_type, "
             "not a line_id (its lines go in lines)"
         )
-    if line_id is None and element is None:
-        raise WorkOrderError("a work order needs a line_id or an element")
+    if scenario not in SHARED and line_id is None:
+        raise WorkOrderError(f"a {scenario} work order is for a line: give its line_id")
     lines = _lines(row.get("lines"))
     if lines and line_id is not None:
         raise WorkOrderError("lines group the lines of a ticket on an element, not of a line")
@@ -205,7 +195,7 @@ def create_work_order(
         raise Conflict(
             f"work order {existing.id} is already {existing.state} for {d.subject} ({d.scenario})"
         )
-    order = _new(d, actor, due=due, at=at)
+    order = _new(d, actor, due=None if due is None else _aware(due, "due"), at=at)
     session.add(order)
     session.flush()  # its id, for the audit entry; a concurrent twin is a duplicate key here
     _record_new(session, order, actor)
@@ -242,8 +232,8 @@ def transition(
     closing = state in CLOSED_STATES
     if closing and (outcome is None or not outcome.strip()):
         raise WorkOrderError(f"{step} needs an outcome: what was found and done")
-    if outcome is not None and "\x00" in outcome:  # PostgreSQL's text cannot hold it
-        raise WorkOrderError("an outcome cannot contain NUL characters")
+    if outcome is not None and not storable(outcome):
+        raise WorkOrderError("an outcome cannot hold NUL characters or lone surrogates")
     if step == "dispatch" and assignee is None:
         raise WorkOrderError("dispatch needs an assignee: the crew or the centre it goes to")
     if assignee is not None:
@@ -400,6 +390,27 @@ def _orders_of(session: Session, subjects: Iterable[str]) -> dict[tuple[str, str
     return out
 
 
+def storable(text: str) -> bool:
+    """Whether both stores can hold ``text``: PostgreSQL refuses NUL characters, and a lone
+    surrogate (which JSON's ``\\ud800`` escapes can make) has no UTF-8 encoding."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _aware(value: dt.datetime, name: str) -> dt.datetime:
+    if value.utcoffset() is None:
+        raise WorkOrderError(f"{name} needs its time zone")
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:  # 9999-12-31T23:00-05:00 is in the year 10000 in UTC
+        raise WorkOrderError(f"{name} {value.isoformat()} is out of range") from None
+
+
 def _missing(value: Any) -> bool:
     """None, NaN, NaT or pd.NA: a value the diagnosis does not have."""
     return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
@@ -428,8 +439,10 @@ def _line_id(value: Any, name: str) -> int | None:
 def _short_text(value: Any, name: str) -> str | None:
     if _missing(value):
         return None
-    if not isinstance(value, str) or not value.strip() or len(value) > MAX_TEXT or "\x00" in value:
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_TEXT:
         raise WorkOrderError(f"{name} {value!r}: 1 to {MAX_TEXT} characters of text")
+    if not storable(value):
+        raise WorkOrderError(f"{name} {value!r} holds NUL characters or lone surrogates")
     return value
 
 
@@ -479,7 +492,7 @@ def _evidence(value: Any) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise WorkOrderError("evidence is an object: the KPIs and thresholds by name")
     evidence = _plain(value)
-    if len(json.dumps(evidence)) > MAX_EVIDENCE_CHARS:
+    if len(json.dumps(evidence, ensure_ascii=False)) > MAX_EVIDENCE_CHARS:
         raise WorkOrderError(f"evidence over {MAX_EVIDENCE_CHARS:,} characters as JSON")
     return evidence
 
@@ -487,7 +500,7 @@ def _evidence(value: Any) -> dict[str, Any]:
 def _plain(value: Any) -> Any:
     """``value`` as plain JSON: numpy values as Python's, NaN as null, keys as text."""
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {_plain(str(k)): _plain(v) for k, v in value.items()}
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if isinstance(value, list | tuple):
@@ -496,9 +509,8 @@ def _plain(value: Any) -> Any:
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None  # JSON has no NaN: a KPI the line did not report
-    if isinstance(value, str) and "\x00" in value:
-        # PostgreSQL's JSON types cannot hold NUL: refuse it here, not as a failed insert.
-        raise WorkOrderError("evidence text cannot contain NUL characters")
+    if isinstance(value, str) and not storable(value):
+        raise WorkOrderError("evidence text cannot hold NUL characters or lone surrogates")
     if value is None or isinstance(value, bool | int | float | str):
         return value
     raise WorkOrderError(f"evidence holds {type(value).__name__}, not a JSON value")
