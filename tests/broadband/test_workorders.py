@@ -242,6 +242,22 @@ def test_loading_a_day_again_changes_nothing(session: Session) -> None:
     assert [e.detail["created"] for e in loads] == [3, 0]
 
 
+def test_a_frame_of_several_days_opens_each_order_once(session: Session) -> None:
+    days = pd.concat([_day(DAY), _day(DAY + dt.timedelta(days=1), score=[12.0, 8.0, np.nan])])
+    report = wo.load_work_orders(session, days, "loader")
+    assert (report.created, report.updated, report.unchanged) == (3, 3, 0)  # each one day on
+    session.commit()
+    ids = {str(i) for i in session.scalars(sa.select(WorkOrder.id))}
+    entries = session.scalars(sa.select(AuditEntry).where(AuditEntry.object_type == wo.OBJECT))
+    assert sorted((e.action, e.object_id in ids) for e in entries) == [
+        *[("work_order.create", True)] * 3,
+        *[("work_order.update", True)] * 3,
+    ]
+    assert {o.last_day for o in session.scalars(sa.select(WorkOrder))} == {
+        DAY + dt.timedelta(days=1)
+    }
+
+
 def test_a_later_day_refreshes_active_orders_and_keeps_peoples_work(session: Session) -> None:
     wo.load_work_orders(session, _day(DAY), "loader")
     by = {o.scenario: o for o in session.scalars(sa.select(WorkOrder))}

@@ -281,36 +281,28 @@ def load_work_orders(session: Session, diagnoses: pd.DataFrame, actor: str) -> W
         except WorkOrderError as exc:
             raise WorkOrderError(f"diagnosis row {n}: {exc}") from None
     known = _orders_of(session, {d.subject for d in found})
-    report, opened = WorkOrderLoad(), []
+    report, opened, updates = WorkOrderLoad(), [], []
     for d in found:
         orders = known.setdefault((d.subject, d.scenario), [])
         active = next((o for o in orders if o.active), None)
         if active is not None:
             changed = _refresh(active, d)
             if changed:
-                record(
-                    session,
-                    actor,
-                    "work_order.update",
-                    OBJECT,
-                    active.id,
-                    day=str(d.day),
-                    fields=changed,
-                )
-                report.updated += 1
-            else:
-                report.unchanged += 1
+                updates.append((active, d.day, changed))
+            report.updated += bool(changed)
+            report.unchanged += not changed
         elif any(_covers(o, d.day) for o in orders):
             report.covered += 1
         else:
-            order = _new(d, actor)
-            session.add(order)
-            orders.append(order)
+            orders.append(order := _new(d, actor))
             opened.append(order)
             report.created += 1
-    session.flush()  # the new orders' ids, for their audit entries
+    session.add_all(opened)
+    session.flush()  # the new orders' ids, for their audit entries (a frame may update them)
     for order in opened:
         _record_new(session, order, actor)
+    for order, day, changed in updates:
+        record(session, actor, "work_order.update", OBJECT, order.id, day=str(day), fields=changed)
     record(session, actor, "work_orders.load", "broadband_work_orders", "", **report.__dict__)
     return report
 
