@@ -145,6 +145,11 @@ def main() -> None:
         type=dt.date.fromisoformat,
         help="first as-of day (default: first full window)",
     )
+    parser.add_argument(
+        "--kinds",
+        default="incremental,rebuilt,full",
+        help="runs per as-of day, comma-separated (full is always run: it is the yardstick)",
+    )
     parser.add_argument("--run-one", help=argparse.SUPPRESS)
     parser.add_argument("--as-of", type=dt.date.fromisoformat, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -160,14 +165,15 @@ def main() -> None:
     # The seed: the first window's partials and state (a deployment computes them once).
     seed_s, seed_rss = child("incremental", args.data, as_ofs[0] - dt.timedelta(days=1), tmp / "s")
     print(f"seed (partials, state, features): {seed_s:.1f} s, peak {seed_rss / 2**30:.2f} GiB")
-    runs: dict[str, list[tuple[float, int]]] = {"incremental": [], "rebuilt": [], "full": []}
+    kinds = [k for k in ("incremental", "rebuilt") if k in args.kinds.split(",")] + ["full"]
+    runs: dict[str, list[tuple[float, int]]] = {kind: [] for kind in kinds}
     for as_of in as_ofs:
         outs = {}
         for kind in runs:
             outs[kind] = tmp / f"{kind}-{as_of}.parquet"
             runs[kind].append(child(kind, args.data, as_of, outs[kind]))
         ful = pq.read_table(outs["full"])
-        for kind in ("incremental", "rebuilt"):
+        for kind in kinds[:-1]:
             if not pq.read_table(outs[kind]).equals(ful):
                 raise SystemExit(f"{as_of}: the {kind} features differ from the full ones")
         line = ", ".join(
