@@ -10,7 +10,7 @@ within it, some degrade over days (``ramp_us``), a few end by themselves; repair
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -73,7 +73,7 @@ class Episodes:
     sev: np.ndarray  # optical: extra loss in dB; others: 0..1
     ramp_us: np.ndarray  # time to reach full severity (0: at once)
     detail: np.ndarray
-    ended_by: np.ndarray = field(default=None)  # type: ignore[assignment]
+    ended_by: np.ndarray | None = None  # the repair that ended it (-1: none)
 
     def __post_init__(self) -> None:
         if self.ended_by is None:

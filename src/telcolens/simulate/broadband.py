@@ -46,7 +46,6 @@ class Lines:
 
     line_id: np.ndarray
     condition: np.ndarray  # the first generator's draw, kept for its daily draws
-    boot_s: np.ndarray
     olt_id: np.ndarray
     olt_county: np.ndarray
     table: pa.Table
@@ -128,7 +127,6 @@ def build_lines(
     return Lines(
         line_id,
         condition,
-        boot_s,
         olt_id,
         olt_county,
         table,
