@@ -105,7 +105,7 @@ def _load(client: TestClient) -> None:
     )
     rows.append(
         {
-            "scenario": "pon_congestion",
+            "scenario": "port_congestion",
             "action": "network_ticket",
             "day": "2026-11-20",
             "element": "OLT-1/0/1/2",
@@ -171,7 +171,7 @@ def test_open_work_and_close_an_order(client: TestClient) -> None:
     assert "'remote_channel_change', 'cpe_reboot' or 'firmware_push'" in truck.json()["detail"]
     fibre = {"scenario": "optical_line", "action": "cpe_reboot", "line_id": 8}
     assert client.post(BASE, headers=eng, json=fibre).status_code == 422
-    port = {"scenario": "pon_congestion", "action": "network_ticket", "line_id": 9}
+    port = {"scenario": "port_congestion", "action": "network_ticket", "line_id": 9}
     assert client.post(BASE, headers=eng, json=port).status_code == 422  # no element
     ticket = client.post(
         BASE,
@@ -224,7 +224,7 @@ def test_the_queue_filters_and_pages(client: TestClient) -> None:
     assert [p["total"] for p in pages] == [7] * 4
     assert [len(p["items"]) for p in pages] == [3, 3, 1, 0]
     assert [row["id"] for p in pages for row in p["items"]] == everything
-    ticket = ids(scenario="pon_congestion")
+    ticket = ids(scenario="port_congestion")
     assert len(ticket) == 1 and ids(line=2002) == ticket and ids(element="OLT-1/0/1/2") == ticket
     detail = client.get(f"{BASE}/{ticket[0]}", headers=eng).json()
     assert detail["lines"] == [2001, 2002, 2003] and detail["line_id"] is None

@@ -40,7 +40,7 @@ FIBRE = {
     "score": 9.0,
 }
 TICKET = {
-    "scenario": "pon_congestion",
+    "scenario": "port_congestion",
     "action": "network_ticket",
     "day": DAY,
     "element": "OLT-1/0/1/2",
@@ -132,10 +132,11 @@ def test_a_field_visit_is_dispatched_and_may_fail_or_be_cancelled(session: Sessi
     [
         ("wifi_coverage", "field_visit", {"line_id": 1}),
         ("wifi_interference", "network_ticket", {"line_id": 1}),
-        ("cpe", "field_visit", {"line_id": 1}),
+        ("cpe_fault", "field_visit", {"line_id": 1}),
         ("optical_line", "cpe_reboot", {"line_id": 1}),
-        ("optical_shared", "firmware_push", {"element": "S1", "element_type": "splitter"}),
-        ("pon_congestion", "remote_channel_change", {"element": "P1", "element_type": "pon_port"}),
+        ("optical_splitter", "firmware_push", {"element": "S1", "element_type": "splitter"}),
+        ("optical_port", "cpe_reboot", {"element": "P1", "element_type": "pon_port"}),
+        ("port_congestion", "remote_channel_change", {"element": "P1", "element_type": "pon_port"}),
         ("olt_congestion", "field_visit", {"element": "OLT-1", "element_type": "olt"}),
         ("dns_auth", "cpe_reboot", {"line_id": 1}),
     ],
@@ -160,6 +161,7 @@ def test_an_action_on_the_wrong_side_is_refused(
         ({**WIFI, "score": 140}, "from 0 to 100"),
         ({**WIFI, "line_id": 1.5}, "not a line id"),
         ({**WIFI, "day": "not a day"}, "not a date"),
+        ({**WIFI, "first_day": DAY + dt.timedelta(days=1)}, "after the day diagnosed"),
         ({**WIFI, "evidence": "{not json"}, "not JSON"),
         ({**WIFI, "evidence": {"note": "a\x00b"}}, "NUL"),
     ],
@@ -242,6 +244,19 @@ def test_loading_a_day_again_changes_nothing(session: Session) -> None:
     assert [e.detail["created"] for e in loads] == [3, 0]
 
 
+def test_an_order_starts_on_the_first_day_the_scenario_showed(session: Session) -> None:
+    since = DAY - dt.timedelta(days=3)
+    frame = _day(DAY).assign(first_day=[since, None, since])
+    wo.load_work_orders(session, frame, "loader")
+    firsts = dict(session.execute(sa.select(WorkOrder.scenario, WorkOrder.first_day)).all())
+    assert firsts == {"wifi_interference": since, "optical_line": DAY, "port_congestion": since}
+    earlier = _day(DAY).assign(first_day=DAY - dt.timedelta(days=5))
+    assert wo.load_work_orders(session, earlier, "loader").updated == 3
+    assert {o.first_day for o in session.scalars(sa.select(WorkOrder))} == {
+        DAY - dt.timedelta(days=5)
+    }
+
+
 def test_a_frame_of_several_days_opens_each_order_once(session: Session) -> None:
     days = pd.concat([_day(DAY), _day(DAY + dt.timedelta(days=1), score=[12.0, 8.0, np.nan])])
     report = wo.load_work_orders(session, days, "loader")
@@ -268,7 +283,7 @@ def test_a_later_day_refreshes_active_orders_and_keeps_peoples_work(session: Ses
     later.at[2, "lines"] = [2003, 2004]  # one more line under the congested port
     report = wo.load_work_orders(session, later, "loader")
     assert (report.created, report.updated, report.unchanged) == (0, 3, 0)
-    wifi, fibre, ticket = by["wifi_interference"], by["optical_line"], by["pon_congestion"]
+    wifi, fibre, ticket = by["wifi_interference"], by["optical_line"], by["port_congestion"]
     assert (wifi.first_day, wifi.last_day, wifi.score_before) == (DAY, nxt, 12.0)
     assert fibre.action == "field_visit" and fibre.state == "dispatched"  # work under way
     assert [t.line_id for t in ticket.lines] == [2001, 2002, 2003, 2004]
@@ -307,6 +322,6 @@ def test_a_bad_frame_is_refused_whole(session: Session) -> None:
         wo.load_work_orders(session, _day(DAY).drop(columns="action"), "loader")
     bad = _day(DAY)
     bad.loc[2, "action"] = "cpe_reboot"  # a reboot for a congested PON port
-    with pytest.raises(wo.WorkOrderError, match="diagnosis row 3: pon_congestion is a network"):
+    with pytest.raises(wo.WorkOrderError, match="diagnosis row 3: port_congestion is a network"):
         wo.load_work_orders(session, bad, "loader")
     assert _count(session) == 0

@@ -36,13 +36,15 @@ ACTIONS = ("remote_channel_change", "cpe_reboot", "firmware_push", "field_visit"
 ELEMENT_TYPES = ("splitter", "pon_port", "olt")
 # Each scenario's side: in the home (Wi-Fi, the gateway), in the outside plant (fibre,
 # splitter, port optics) or in the operator's network (capacity, DNS, authentication).
+# The names are the diagnosis's and the synthetic province's truth's.
 SCENARIO_SIDES = {
     "optical_line": "street",
-    "optical_shared": "street",
+    "optical_splitter": "street",
+    "optical_port": "street",
     "wifi_coverage": "home",
     "wifi_interference": "home",
-    "cpe": "home",
-    "pon_congestion": "network",
+    "cpe_fault": "home",
+    "port_congestion": "network",
     "olt_congestion": "network",
     "dns_auth": "network",
 }

@@ -61,7 +61,7 @@ SIDE_ACTIONS = {
 }
 # Shared causes: their orders are tickets on the element (splitter, PON port, OLT), standing
 # for its lines; every other scenario's order is for one line.
-SHARED = ("optical_shared", "pon_congestion", "olt_congestion")
+SHARED = ("optical_splitter", "optical_port", "port_congestion", "olt_congestion")
 DISPATCHED = ("field_visit", "network_ticket")  # handed to a crew or to the NOC
 # Hours from opening to due: the operator's service targets (a policy, not a measurement).
 DUE_HOURS = {
@@ -101,6 +101,7 @@ class Diagnosis:
     scenario: str
     action: str
     day: dt.date
+    first_day: dt.date  # when the scenario was first seen on the subject; ``day`` at the latest
     line_id: int | None = None
     element: str | None = None
     element_type: str | None = None
@@ -132,7 +133,8 @@ class WorkOrderLoad:
 def diagnosis(row: Mapping[str, Any]) -> Diagnosis:
     """A checked :class:`Diagnosis` from a mapping (a diagnoses frame's row, an API body).
 
-    Keys: ``scenario``, ``action``, ``day`` (required); ``line_id`` or ``element`` with
+    Keys: ``scenario``, ``action``, ``day`` (required: the day diagnosed); ``first_day``
+    (the first day the scenario showed, default ``day``); ``line_id``, or ``element`` with
     ``element_type``; ``evidence`` (a dict, or its JSON text); ``score`` (0-100); ``lines``
     (the line ids a shared-cause ticket stands for). Missing values (None, NaN) are absent.
     Raises :class:`WorkOrderError` naming what is wrong.
@@ -161,10 +163,15 @@ def diagnosis(row: Mapping[str, Any]) -> Diagnosis:
     lines = _lines(row.get("lines"))
     if lines and line_id is not None:
         raise WorkOrderError("lines group the lines of a ticket on an element, not of a line")
+    day = _day(row.get("day"))
+    first_day = day if _missing(row.get("first_day")) else _day(row.get("first_day"))
+    if first_day > day:
+        raise WorkOrderError(f"first_day {first_day} is after the day diagnosed, {day}")
     return Diagnosis(
         scenario=scenario,
         action=action,
-        day=_day(row.get("day")),
+        day=day,
+        first_day=first_day,
         line_id=line_id,
         element=element,
         element_type=element_type,
@@ -321,7 +328,7 @@ def _new(
         side=d.side,
         state="open",
         active=True,
-        first_day=d.day,
+        first_day=d.first_day,
         last_day=d.day,
         created_at=created,
         created_by=actor,
@@ -350,8 +357,8 @@ def _record_new(session: Session, order: WorkOrder, actor: str) -> None:
 def _refresh(order: WorkOrder, d: Diagnosis) -> list[str]:
     """Bring an active order up to date with a diagnosis of it; the fields changed."""
     new: dict[str, Any] = {}
-    if d.day < order.first_day:
-        new["first_day"] = d.day
+    if d.first_day < order.first_day:
+        new["first_day"] = d.first_day
     if d.day >= order.last_day:
         new.update(last_day=d.day, evidence=d.evidence, score_before=d.score)
         if order.state == "open":
