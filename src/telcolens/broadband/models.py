@@ -112,3 +112,48 @@ class TicketLine(Base):
         ForeignKey("broadband_work_orders.id", ondelete="CASCADE"), primary_key=True
     )
     line_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
+
+
+class LineDay(Base):
+    """One line's perception score on one day, as that day's run scored it.
+
+    A day's rows are replaced whole when the day is loaded again
+    (:func:`telcolens.broadband.results.load_line_days`); the console's summary, trend and
+    line pages read them.
+    """
+
+    __tablename__ = "broadband_line_days"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    line_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
+    # Where the line hangs, from ``broadband_lines`` on the day it was loaded (null for a
+    # line the table does not know).
+    city: Mapped[str | None] = mapped_column(String(64))
+    splitter_id: Mapped[str | None] = mapped_column(String(96))
+    score: Mapped[float] = mapped_column(Float)
+    opinion: Mapped[float] = mapped_column(Float)
+    poor: Mapped[bool] = mapped_column(default=False)
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    # The line's measures that day (``telcolens.broadband.measures.MEASURES``), null where
+    # the day had no sample carrying one.
+    measures: Mapped[dict[str, Any]]
+
+    # The poor-lines list: one day's poor lines by score.
+    __table_args__ = (Index("ix_broadband_line_days_day_poor", "day", "poor", "score"),)
+
+
+class ScoredDay(Base):
+    """One loaded day's figures over its line days, computed once when the day is loaded.
+
+    The median needs every score of the day, which neither SQLite nor PostgreSQL gives in
+    one portable query; the summary and the trend read these rows instead.
+    """
+
+    __tablename__ = "broadband_scored_days"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    lines: Mapped[int] = mapped_column(Integer)
+    poor: Mapped[int] = mapped_column(Integer)
+    median_score: Mapped[float | None] = mapped_column(Float)
+    # Per city: [{"city", "lines", "poor", "median_score"}], most lines first.
+    cities: Mapped[list[Any]]
