@@ -235,3 +235,24 @@ def test_failed_logins_prune_quiet_throttle_rows(sqlite_client: TestClient, monk
     with sqlite_client.app.state.sessions() as s:
         assert s.get(LoginThrottle, "name:gone") is None
         assert s.get(LoginThrottle, "name:prune-me") is not None
+
+
+def test_texts_with_nul_are_422_on_both_stores(client: TestClient) -> None:
+    """PostgreSQL refuses NUL in text, even in a comparison: the schema refuses it first."""
+    r = client.post("/api/auth/login", json={"name": "admin\x00", "password": PASSWORD})
+    assert r.status_code == 422, r.text
+    case = _first_case(client)
+    analyst = token(client, "fraud_analyst")
+    for path, body in (
+        (f"/api/antifraud/cases/{case}/confirm", {"note": "a\x00b"}),
+        (f"/api/antifraud/cases/{case}/clear", {"reason": "a\x00b"}),
+        (f"/api/antifraud/cases/{case}/whitelist", {"category": "courier", "note": "\x00"}),
+    ):
+        assert client.post(path, headers=analyst, json=body).status_code == 422, path
+    engineer = token(client, "network_engineer")
+    r = client.post(
+        "/api/faults/incidents/1/resolve", headers=engineer, json={"resolution": "\x00"}
+    )
+    assert r.status_code == 422, r.text
+    # Nothing changed: the case is still as loaded, and the right login still works.
+    assert client.get(f"/api/antifraud/cases/{case}", headers=analyst).json()["status"] == "new"

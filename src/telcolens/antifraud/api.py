@@ -28,7 +28,7 @@ from telcolens.antifraud.models import (
 )
 from telcolens.api.deps import CurrentUser, SessionDep, StoreRoute, allow, get_or_404
 from telcolens.api.paging import Paged, paginate
-from telcolens.api.params import Id, IsoDate, Page, PageSize, PseudonymQuery
+from telcolens.api.params import NO_NUL, Id, IsoDate, Page, PageSize, PseudonymQuery
 from telcolens.api.schemas import HistoryItem, Pseudonym, history
 from telcolens.errors import Conflict
 from telcolens.privacy import pseudonymise
@@ -82,16 +82,16 @@ class CaseDetail(CaseRow):
 
 
 class Note(BaseModel):
-    note: str = Field("", max_length=2000)
+    note: str = Field("", max_length=2000, pattern=NO_NUL)
 
 
 class Reason(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: str = Field(min_length=1, max_length=2000, pattern=NO_NUL)
 
 
 class WhitelistCase(BaseModel):
     category: Literal[CATEGORIES]  # type: ignore[valid-type]
-    note: str = Field("", max_length=2000)
+    note: str = Field("", max_length=2000, pattern=NO_NUL)
 
 
 class Summary(BaseModel):

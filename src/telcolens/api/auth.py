@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from telcolens.api import console
 from telcolens.api.deps import COOKIE, CurrentUser, SessionDep, StoreRoute, in_unit, request_token
+from telcolens.api.params import NO_NUL
 from telcolens.api.schemas import UserPublic
 from telcolens.errors import TooManyAttempts
 from telcolens.settings import get_settings
@@ -88,7 +89,7 @@ def _one_at_a_time(keys: list[str], throttled: bool) -> Iterator[None]:
 
 
 class Login(BaseModel):
-    name: str = Field(max_length=64)
+    name: str = Field(max_length=64, pattern=NO_NUL)
     password: str = Field(max_length=256)
 
 

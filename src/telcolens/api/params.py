@@ -2,7 +2,9 @@
 
 An id beyond the store's 32-bit keys or a pseudonym beyond a 64-bit integer is a 422,
 never an overflow in the database (PostgreSQL's ``integer`` stops at 2**31 - 1); a
-date is ``YYYY-MM-DD`` only (pydantic alone would read ``day=0`` as 1970-01-01).
+date is ``YYYY-MM-DD`` only (pydantic alone would read ``day=0`` as 1970-01-01); a
+text holds no NUL character, which PostgreSQL refuses in text columns and even in a
+comparison (a 422 at the door, never a 500 from the store).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
 MAX_PAGE = 1_000_000
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The pattern of every free text a request carries (bodies and queries).
+NO_NUL = r"^[^\x00]*$"
 
 
 def _iso_date(value: object) -> object:

@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 
 from telcolens.api.deps import CurrentUser, SessionDep, StoreRoute, allow, get_or_404
 from telcolens.api.paging import Paged, paginate
-from telcolens.api.params import INT64_MAX, Id, IsoDate, Page, PageSize
+from telcolens.api.params import INT64_MAX, NO_NUL, Id, IsoDate, Page, PageSize
 from telcolens.api.schemas import HistoryItem, history
 from telcolens.broadband import workorders
 from telcolens.broadband.models import (
@@ -83,7 +83,6 @@ class WorkOrderDetail(WorkOrderRow):
 # by the schema is never refused as bad input: no NUL (PostgreSQL's text and JSON refuse
 # it), names with a visible character, evidence small and flat, and (below) only the
 # actions of the scenario's side.
-NO_NUL = r"^[^\x00]*$"
 VISIBLE = r"^[^\x00]*[^\s\x00][^\x00]*$"
 Name = Annotated[
     str, StringConstraints(min_length=1, max_length=workorders.MAX_TEXT, pattern=VISIBLE)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from telcolens.api.deps import CurrentUser, SessionDep, StoreRoute, allow, get_or_404
 from telcolens.api.paging import Paged, paginate
-from telcolens.api.params import Id, Page, PageSize
+from telcolens.api.params import NO_NUL, Id, Page, PageSize
 from telcolens.api.schemas import HistoryItem, history
 from telcolens.faults import _ves_model as _ves
 from telcolens.faults import lifecycle
@@ -85,7 +85,7 @@ class VesAccepted(BaseModel):
 
 
 class Resolution(BaseModel):
-    resolution: str = Field(min_length=1, max_length=2000)
+    resolution: str = Field(min_length=1, max_length=2000, pattern=NO_NUL)
 
 
 @router.post(
