@@ -13,6 +13,7 @@ from telcolens.capabilities import role_names
 from tests.api.conftest import token
 
 ANALYST = {"fraud_analyst"}
+BROADBAND = {"broadband_engineer"}
 ROLES = role_names()
 ANYONE = set(ROLES)
 EXPECTED: dict[tuple[str, str], set[str]] = {
@@ -42,7 +43,19 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/faults/incidents/{incident_id}"): {"network_engineer"},
     ("POST", "/api/faults/incidents/{incident_id}/acknowledge"): {"network_engineer"},
     ("POST", "/api/faults/incidents/{incident_id}/resolve"): {"network_engineer"},
-    ("GET", "/api/broadband/bulkdata/stats"): {"broadband_engineer"},
+    ("GET", "/api/broadband/bulkdata/stats"): BROADBAND,
+    ("GET", "/api/broadband/work-orders"): BROADBAND,
+    ("POST", "/api/broadband/work-orders"): BROADBAND,
+    ("GET", "/api/broadband/work-orders/{order_id}"): BROADBAND,
+    ("POST", "/api/broadband/work-orders/{order_id}/dispatch"): BROADBAND,
+    ("POST", "/api/broadband/work-orders/{order_id}/start"): BROADBAND,
+    ("POST", "/api/broadband/work-orders/{order_id}/done"): BROADBAND,
+    ("POST", "/api/broadband/work-orders/{order_id}/failed"): BROADBAND,
+    ("POST", "/api/broadband/work-orders/{order_id}/cancel"): BROADBAND,
+    ("GET", "/api/broadband/summary"): BROADBAND,
+    ("GET", "/api/broadband/trend"): BROADBAND,
+    ("GET", "/api/broadband/poor-lines"): BROADBAND,
+    ("GET", "/api/broadband/lines/{line_id}"): BROADBAND,
     ("GET", "/api/admin/users"): set(),
     ("POST", "/api/admin/users"): set(),
     ("GET", "/api/admin/audit"): set(),
@@ -58,7 +71,14 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
 PUBLIC = {("GET", "/health"), ("POST", "/api/auth/login")}
 # Authenticated by a device's own credential (HTTP Basic), which no user's login replaces.
 DEVICES = {("POST", "/api/broadband/bulkdata")}
-PATH_VALUES = {"{case_id}": "1", "{warning_id}": "1", "{incident_id}": "1", "{name}": "nobody"}
+PATH_VALUES = {
+    "{case_id}": "1",
+    "{warning_id}": "1",
+    "{incident_id}": "1",
+    "{name}": "nobody",
+    "{order_id}": "1",
+    "{line_id}": "1",
+}
 
 
 @pytest.fixture(scope="module")

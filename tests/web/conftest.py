@@ -32,6 +32,7 @@ USERS = {
     "analyst": "fraud_analyst",
     "police": "police_liaison",
     "engineer": "network_engineer",
+    "broadband": "broadband_engineer",
 }
 CHROMIUM = "/usr/bin/chromium"
 # Never a downloaded browser: the system's Chromium, with nothing phoning home.

@@ -2,7 +2,7 @@
 
 from telcolens.broadband.cli import register_cli
 from telcolens.broadband.day import run_day_step, run_demo
-from telcolens.capabilities import Capability, Role
+from telcolens.capabilities import Capability, Page, Role
 
 ENGINEERS = ("broadband_engineer",)
 
@@ -20,8 +20,23 @@ CAPABILITY = Capability(
             "diagnoses, work orders and shared-cause tickets; reads the Bulk Data collector.",
         ),
     ),
-    routers=("telcolens.broadband.collector:router",),
+    routers=(
+        "telcolens.broadband.collector:router",
+        "telcolens.broadband.api:router",
+        "telcolens.broadband.read_api:router",
+    ),
     app_hook="telcolens.broadband.hooks:install",
+    models="telcolens.broadband.models",
+    pages=(
+        Page("broadband", "broadband.js", {"en": "Broadband lines", "zh": "宽带质差"}, ENGINEERS),
+        Page(
+            "broadband/lines/{id}",
+            "line.js",
+            {"en": "Broadband line", "zh": "宽带线路"},
+            ENGINEERS,
+            parent="broadband",
+        ),
+    ),
 )
 
 __all__ = ["CAPABILITY"]
