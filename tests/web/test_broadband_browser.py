@@ -16,12 +16,15 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import sessionmaker
+from typer.testing import CliRunner
 
 from telcolens import engine as engines
 from telcolens.broadband.day import run_demo
 from telcolens.broadband.results import load_line_days
 from telcolens.broadband.workorders import create_work_order, transition
 from telcolens.capabilities import DemoContext
+from telcolens.cli import app
+from telcolens.cli_daily import today
 from telcolens.dataset import read_table
 from telcolens.store.db import make_engine, upgrade
 from telcolens.store.users import create_user
@@ -296,3 +299,34 @@ def test_planted_markup_shows_as_text(browser: Browser, planted: tuple[str, int]
         _tip(page, "#bb-score-chart", 0)
         expect(page.locator("#bb-score-chart")).to_contain_text("xss:reasons")
         _inert(page)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`telcolens demo` on a small province (the default 36 days), its store served."""
+    out = tmp_path_factory.mktemp("broadband-demo") / "demo"
+    result = CliRunner().invoke(
+        app, ["demo", "--out", str(out), "--subscribers", "1000", "--no-serve"]
+    )
+    assert result.exit_code == 0, result.output
+    url = f"sqlite:///{out / 'telcolens.db'}"
+    engine = make_engine(url)
+    with sessionmaker(engine)() as s, s.begin():
+        create_user(s, "broadband", "broadband_engineer", PASSWORD, actor="test")
+    engine.dispose()
+    with serving(url) as base:
+        yield base
+
+
+def test_after_the_demo_the_trend_shows_thirty_days(browser: Browser, demo: str) -> None:
+    with open_page(browser) as page:
+        login(page, demo, "broadband")
+        chart = _chart(page, "#bb-trend-chart")
+        expect(page.locator("#bb-trend h2").first).to_have_text("Poor lines, last 30 days")
+    days = [dt.date.fromisoformat(d) for d in chart["days"]]
+    # The demo's province ends the day before today; its newest 30 days are the trend.
+    assert days == [today() - dt.timedelta(days=30 - i) for i in range(30)]
+    poor, share = chart["series"]
+    # Lines were scored on every day (a share, not null), and the month had poor lines.
+    assert all(isinstance(x, float | int) for x in share), share
+    assert sum(poor) > 0 and sum(1 for n in poor if n > 0) >= 15, poor
