@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from telcolens.api.deps import SessionDep, StoreRoute, allow
 from telcolens.api.paging import Paged, paginate
-from telcolens.api.params import INT64_MAX, IsoDate, Page, PageSize
+from telcolens.api.params import INT64_MAX, NO_NUL, IsoDate, Page, PageSize
 from telcolens.broadband import results
 from telcolens.broadband.models import LineDay, ScoredDay
 
@@ -118,7 +118,7 @@ def trend(
 def poor_lines(
     session: SessionDep,
     day: Annotated[IsoDate | None, Query(description="Default: the newest loaded day.")] = None,
-    city: Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00]+$")] = None,
+    city: Annotated[str | None, Query(min_length=1, max_length=64, pattern=NO_NUL)] = None,
     line: Annotated[int | None, Query(ge=0, le=INT64_MAX, description="One line.")] = None,
     page: Page = 1,
     page_size: PageSize = 50,
