@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from telcolens.broadband import cli_gateways, cli_perception
+from telcolens.broadband import cli_diagnose, cli_gateways, cli_perception
 from telcolens.console import Group
 
 app = typer.Typer(
@@ -15,6 +15,7 @@ app = typer.Typer(
     cls=Group,  # TelcolensError -> one line and its exit code, wherever the group is mounted
 )
 cli_perception.register(app)
+cli_diagnose.register(app)
 app.add_typer(cli_gateways.app)
 
 
