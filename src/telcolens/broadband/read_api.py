@@ -48,7 +48,7 @@ class BroadbandSummary(Figures):
     cities: list[CityFigures] = Field(description="The day per city, most lines first.")
 
 
-class TrendDay(Figures):
+class BroadbandTrendDay(Figures):
     day: dt.date
 
 
@@ -105,7 +105,7 @@ def summary(session: SessionDep) -> dict[str, Any]:
     return {"day": newest.day, **_day_figures(newest), "cities": cities}
 
 
-@router.get("/trend", response_model=list[TrendDay])
+@router.get("/trend", response_model=list[BroadbandTrendDay])
 def trend(
     session: SessionDep,
     days: Annotated[int, Query(ge=1, le=366, description="The newest loaded days.")] = 30,
