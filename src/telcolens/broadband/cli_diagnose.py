@@ -22,6 +22,7 @@ from telcolens.broadband.diagnose import (
     data_end,
     diagnose,
     window_days,
+    write_diagnosis,
 )
 from telcolens.broadband.evaluate import (
     DEFAULT_GRID,
@@ -109,10 +110,8 @@ def diagnose_command(
         day = as_of.date() if as_of else data_end(con, t["broadband_kpi"])
         window = window_days(day, days)
         result = diagnose(t["broadband_kpi"], t["broadband_lines"], window, settings=chosen)
-        engines.write_parquet(con, result.diagnoses, out / "diagnoses.parquet")
-        engines.write_parquet(con, result.tickets, out / "tickets.parquet")
-    diagnoses = pq.read_table(out / "diagnoses.parquet").to_pandas()
-    tickets = pq.read_table(out / "tickets.parquet").to_pandas()
+        paths = write_diagnosis(con, result, out)
+    diagnoses, tickets = (pq.read_table(p).to_pandas() for p in paths)
     _write(diagnoses, out, "diagnoses")
     _write(tickets, out, "tickets")
     console.print(_summary(diagnoses, tickets, window))

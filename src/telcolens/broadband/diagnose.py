@@ -24,12 +24,15 @@ days and returns one row per poor line and one ticket per shared cause. Threshol
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import ibis
 import ibis.expr.types as ir
 
+from telcolens import engine as engines
 from telcolens.broadband import grouping
 from telcolens.broadband.line_days import line_days
 from telcolens.broadband.perception import score_expr
@@ -166,9 +169,15 @@ def line_day_frame(
     gateway model on the same day; ``window_*``: the line over the whole window.
     """
     day = kpi.sample_time.date()
-    lo, hi = min(days), max(days)
-    kpi = kpi.filter((day >= lo) & (day <= hi))
-    scored = score_expr(line_days(kpi), params, columns=("score",))
+    kpi = kpi.filter((day >= min(days)) & (day <= max(days)))
+    return frame_of(line_days(kpi), lines, days, params)
+
+
+def frame_of(
+    measured: ir.Table, lines: ir.Table, days: list[dt.date], params: dict | None = None
+) -> ir.Table:
+    """:func:`line_day_frame` from line-days already reduced (:func:`line_days` rows)."""
+    scored = score_expr(measured, params, columns=("score",))
     meta = lines.select(
         "line_id",
         "plan_mbps",
@@ -213,68 +222,225 @@ def _true(cond: ir.BooleanValue) -> ir.BooleanValue:
     return ibis.coalesce(cond, False)
 
 
+def _num(x: ir.NumericValue, digits: int = 1) -> ir.StringValue:
+    """A number as JSON text (``null`` when missing); floats rounded to ``digits``."""
+    text = x.round(digits).cast("string") if x.type().is_floating() else x.cast("string")
+    return ibis.coalesce(text, "null")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One sign of a cause (``family``) or one harm that makes a line-day poor (``poor``):
+    when it holds, and what the evidence says of it (the KPI, its value, the threshold)."""
+
+    family: str
+    name: str
+    when: Callable[[ir.Table, Settings], ir.BooleanValue]
+    says: Callable[[ir.Table, Settings], ir.StringValue]
+
+
+def _says(column: str, rest: Callable[[Settings], str], digits: int = 1):
+    """``column value rest``: the evidence text of a KPI against its threshold."""
+    return lambda t, s: ibis.literal(f"{column} ").concat(_num(t[column], digits), rest(s))
+
+
+RULES = (
+    Rule(
+        "optical",
+        "low_rx",
+        lambda t, s: t.optical_rx_min_dbm <= s.rx_sensitivity_dbm,
+        _says(
+            "optical_rx_min_dbm",
+            lambda s: f" <= {s.rx_sensitivity_dbm:g} dBm (class B+ ONT sensitivity)",
+        ),
+    ),
+    Rule(
+        "optical",
+        "bit_errors",
+        lambda t, s: t.errors_received >= s.errors_per_day,
+        _says("errors_received", lambda s: f" >= {s.errors_per_day} a day (bit errors)"),
+    ),
+    Rule(
+        "optical",
+        "dark",
+        # A day without a report is an ONT without light only with another sign: a second
+        # dark day, or power below sensitivity on another day (a lost day of reports
+        # looks the same); or its splitter's lines dark too (grouping).
+        lambda t, s: (
+            (t.samples == 0)
+            & ((t.window_dark_days >= 2) | (t.window_rx_min_dbm <= s.rx_sensitivity_dbm))
+        ),
+        lambda t, s: (
+            ibis.literal("no report all day; dark days in the window ")
+            .concat(_num(t.window_dark_days), ", lowest optical_rx_min_dbm in it ")
+            .concat(_num(t.window_rx_min_dbm))
+        ),
+    ),
+    Rule(
+        "dns_auth",
+        "dns_failures",
+        lambda t, s: t.dns_fail_pct >= s.dns_fail_pct,
+        _says("dns_fail_pct", lambda s: f" % >= {s.dns_fail_pct:g} %"),
+    ),
+    Rule(
+        "dns_auth",
+        "dns_slow",
+        lambda t, s: t.dns_rtt_ms >= s.dns_rtt_ms,
+        _says("dns_rtt_ms", lambda s: f" ms >= {s.dns_rtt_ms:g} ms"),
+    ),
+    Rule(
+        "dns_auth",
+        "no_service",
+        lambda t, s: t.no_service_samples > 0,
+        _says("no_service_samples", lambda s: " > 0 with the fibre up (authentication)"),
+    ),
+    Rule(
+        "cpe_fault",
+        "busy_cpu",
+        lambda t, s: t.cpu_mean_pct - t.peer_cpu_mean_pct >= s.cpu_rise_pct,
+        lambda t, s: _says("cpu_mean_pct", lambda s: " % >= the model's median ")(t, s).concat(
+            _num(t.peer_cpu_mean_pct), f" + {s.cpu_rise_pct:g}"
+        ),
+    ),
+    Rule(
+        "cpe_fault",
+        "hot",
+        lambda t, s: t.temperature_max_c - t.peer_temperature_max_c >= s.temperature_rise_c,
+        lambda t, s: _says("temperature_max_c", lambda s: " degrees Celsius >= the model's ")(
+            t, s
+        ).concat("median ", _num(t.peer_temperature_max_c), f" + {s.temperature_rise_c:g}"),
+    ),
+    Rule(
+        "cpe_fault",
+        "reboots",
+        lambda t, s: t.reboots >= s.reboots,
+        _says("reboots", lambda s: f" >= {s.reboots} a day"),
+    ),
+    Rule(
+        "wifi_coverage",
+        "weak_signal",
+        lambda t, s: t.wifi_signal_dbm <= s.wifi_signal_dbm,
+        _says("wifi_signal_dbm", lambda s: f" <= {s.wifi_signal_dbm:g} dBm"),
+    ),
+    Rule(
+        "wifi_interference",
+        "noise",
+        lambda t, s: t.wifi_noise_dbm >= s.wifi_noise_dbm,
+        _says("wifi_noise_dbm", lambda s: f" >= {s.wifi_noise_dbm:g} dBm"),
+    ),
+    Rule(
+        "wifi_interference",
+        "busy_channel",
+        lambda t, s: t.wifi_utilization_pct >= s.wifi_busy_pct,
+        _says("wifi_utilization_pct", lambda s: f" % >= {s.wifi_busy_pct:g} %"),
+    ),
+    Rule(
+        "congestion",
+        "evening_latency",
+        lambda t, s: t.peak_latency_rise_ms >= s.peak_latency_rise_ms,
+        lambda t, s: ibis.literal("latency 20:00-22:00 ").concat(
+            _num(t.peak_latency_rise_ms),
+            f" ms above off-peak (>= {s.peak_latency_rise_ms:g} ms)",
+        ),
+    ),
+    Rule(
+        "congestion",
+        "evening_speed",
+        lambda t, s: t.peak_speed_ratio <= s.peak_speed_drop,
+        lambda t, s: ibis.literal("WAN test 20:00-22:00 at ").concat(
+            _num(t.peak_speed_ratio, 2), f" of off-peak (<= {s.peak_speed_drop:g})"
+        ),
+    ),
+    Rule(
+        "poor",
+        "slow",
+        lambda t, s: t.speed_share <= s.speed_share,
+        lambda t, s: (
+            ibis.literal("evening speed ")
+            .concat(_num(t.dl_peak_mbps), f" Mbit/s <= {s.speed_share:g} x the least of ")
+            .concat(f"{s.speed_mbps:g} and the peers' ", _num(t.peer_dl_peak_mbps))
+        ),
+    ),
+    Rule(
+        "poor",
+        "below_peers",
+        lambda t, s: t.score_drop >= s.score_drop,
+        lambda t, s: (
+            ibis.literal("perception score ")
+            .concat(_num(t.score), " <= the peers' median ")
+            .concat(_num(t.peer_score), f" - {s.score_drop:g}")
+        ),
+    ),
+    Rule(
+        "poor",
+        "low_score",
+        lambda t, s: t.score < s.score_below,
+        lambda t, s: ibis.literal("perception score ").concat(
+            _num(t.score), f" < {s.score_below:g}"
+        ),
+    ),
+    Rule(
+        "poor",
+        "loss",
+        lambda t, s: ibis.greatest(t.loss_peak_pct, t.loss_pct) >= s.loss_pct,
+        lambda t, s: ibis.literal("ping loss ").concat(
+            _num(ibis.greatest(t.loss_peak_pct, t.loss_pct), 2), f" % >= {s.loss_pct:g} %"
+        ),
+    ),
+    Rule(
+        "poor",
+        "latency",
+        lambda t, s: t.latency_peak_ms >= s.latency_ms,
+        lambda t, s: ibis.literal("latency 20:00-22:00 ").concat(
+            _num(t.latency_peak_ms), f" ms >= {s.latency_ms:g} ms"
+        ),
+    ),
+    Rule(
+        "poor",
+        "low_power",
+        lambda t, s: t.optical_rx_mean_dbm <= s.harm_rx_dbm,
+        _says("optical_rx_mean_dbm", lambda s: f" <= {s.harm_rx_dbm:g} dBm"),
+    ),
+    Rule(
+        "poor",
+        "dns_failing",
+        lambda t, s: t.dns_fail_pct >= s.dns_poor_pct,
+        _says("dns_fail_pct", lambda s: f" % >= {s.dns_poor_pct:g} %"),
+    ),
+    Rule(
+        "poor",
+        "outage",
+        lambda t, s: t.no_service_samples > 0,
+        lambda t, s: _num(t.no_service_samples).concat(" hours without service"),
+    ),
+    Rule(
+        "poor",
+        "drops",
+        lambda t, s: t.disconnections >= s.drops,
+        _says("disconnections", lambda s: f" >= {s.drops} a day"),
+    ),
+)
+FAMILIES = ("optical", "dns_auth", "cpe_fault", "wifi_coverage", "wifi_interference", "congestion")
+
+
 def signs(t: ir.Table, s: Settings) -> ir.Table:
-    """``t`` (a :func:`line_day_frame`) with each cause's signs and the harms that make a
-    line-day poor, as boolean columns."""
-    missing = SAMPLES_PER_DAY - t.samples
-    dark = t.samples == 0
-    peak_ratio = _ratio(t.wan_dl_peak_mbps, t.wan_dl_offpeak_mbps)
-    wifi_share = _ratio(t.dl_peak_mbps, t.wan_dl_peak_mbps)
+    """``t`` (a :func:`line_day_frame`) with a boolean column per :data:`RULES` entry
+    (``rule_<name>``), each family's sign (``sign_<family>``), whether the Wi-Fi caps the
+    evening speed (``wifi_caps``) and whether a harm makes the day poor (``harmed``)."""
     t = t.mutate(
-        missing_samples=missing,
-        peak_speed_ratio=peak_ratio,
+        missing_samples=SAMPLES_PER_DAY - t.samples,
+        peak_speed_ratio=_ratio(t.wan_dl_peak_mbps, t.wan_dl_offpeak_mbps),
         peak_latency_rise_ms=t.latency_peak_ms - t.latency_offpeak_ms,
-        wifi_share=wifi_share,
+        wifi_share=_ratio(t.dl_peak_mbps, t.wan_dl_peak_mbps),
         speed_share=_ratio(t.dl_peak_mbps, ibis.least(t.peer_dl_peak_mbps, s.speed_mbps)),
         score_drop=t.peer_score - t.score,
     )
-    low_rx = _true(t.optical_rx_min_dbm <= s.rx_sensitivity_dbm)
-    window_low = _true(t.window_rx_min_dbm <= s.rx_sensitivity_dbm)
-    sign_optical = (
-        low_rx
-        | _true(t.errors_received >= s.errors_per_day)
-        | (dark & ((t.window_dark_days >= 2) | window_low))
-    )
-    sign_dns = (
-        _true(t.dns_fail_pct >= s.dns_fail_pct)
-        | _true(t.dns_rtt_ms >= s.dns_rtt_ms)
-        | _true(t.no_service_samples > 0)
-    )
-    sign_cpe = (
-        _true(t.cpu_mean_pct - t.peer_cpu_mean_pct >= s.cpu_rise_pct)
-        | _true(t.temperature_max_c - t.peer_temperature_max_c >= s.temperature_rise_c)
-        | _true(t.reboots >= s.reboots)
-    )
-    sign_coverage = _true(t.wifi_signal_dbm <= s.wifi_signal_dbm)
-    sign_interference = _true(t.wifi_noise_dbm >= s.wifi_noise_dbm) | _true(
-        t.wifi_utilization_pct >= s.wifi_busy_pct
-    )
-    sign_congestion = _true(t.peak_latency_rise_ms >= s.peak_latency_rise_ms) | _true(
-        peak_ratio <= s.peak_speed_drop
-    )
-    harm_speed = _true(t.speed_share <= s.speed_share)
-    harm = (
-        harm_speed
-        | _true(t.score < s.score_below)
-        | _true(t.score_drop >= s.score_drop)
-        | _true(ibis.greatest(t.loss_peak_pct, t.loss_pct) >= s.loss_pct)
-        | _true(t.latency_peak_ms >= s.latency_ms)
-        | _true(t.optical_rx_mean_dbm <= s.harm_rx_dbm)
-        | _true(t.dns_fail_pct >= s.dns_poor_pct)
-        | _true(t.no_service_samples > 0)
-        | _true(t.disconnections >= s.drops)
-    )
-    return t.mutate(
-        sign_optical=sign_optical,
-        sign_dns=sign_dns,
-        sign_cpe=sign_cpe,
-        sign_coverage=sign_coverage,
-        sign_interference=sign_interference,
-        sign_congestion=sign_congestion,
-        wifi_caps=_true(wifi_share < s.wifi_bottleneck),
-        harm_speed=harm_speed,
-        harmed=harm,
-    )
+    t = t.mutate(**{f"rule_{r.name}": _true(r.when(t, s)) for r in RULES})
+    grouped: dict[str, ir.BooleanValue] = {}
+    for r in RULES:
+        key = "harmed" if r.family == "poor" else f"sign_{r.family}"
+        grouped[key] = grouped[key] | t[f"rule_{r.name}"] if key in grouped else t[f"rule_{r.name}"]
+    return t.mutate(**grouped, wifi_caps=_true(t.wifi_share < s.wifi_bottleneck))
 
 
 def cause(t: ir.Table) -> ir.Table:
@@ -284,41 +450,37 @@ def cause(t: ir.Table) -> ir.Table:
     Optical power comes first (a dark or erring ONT explains everything after it), then
     DNS and authentication (the line works, its names do not), the gateway, then the Wi-Fi
     when it is what caps the household's speed, shared congestion, and the Wi-Fi again.
+    Congestion seen on no neighbour is no network cause (a household's own evening use).
     """
     optical = ibis.cases(
         (t.optical_level == "pon_port", "optical_port"),
         (t.optical_level == "splitter", "optical_splitter"),
         else_="optical_line",
     )
-    congestion = ibis.cases(
-        (t.congestion_level == "olt", "olt_congestion"),
-        else_="port_congestion",
-    )
+    congestion = ibis.ifelse(t.congestion_level == "olt", "olt_congestion", "port_congestion")
     congested = t.sign_congestion & t.congestion_level.notnull()
     scenario = ibis.cases(
         (t.sign_optical, optical),
-        (t.sign_dns, "dns_auth"),
-        (t.sign_cpe, "cpe_fault"),
-        (t.wifi_caps & t.sign_coverage, "wifi_coverage"),
-        (t.wifi_caps & t.sign_interference, "wifi_interference"),
+        (t.sign_dns_auth, "dns_auth"),
+        (t.sign_cpe_fault, "cpe_fault"),
+        (t.wifi_caps & t.sign_wifi_coverage, "wifi_coverage"),
+        (t.wifi_caps & t.sign_wifi_interference, "wifi_interference"),
         (congested, congestion),
-        (t.sign_coverage, "wifi_coverage"),
-        (t.sign_interference, "wifi_interference"),
+        (t.sign_wifi_coverage, "wifi_coverage"),
+        (t.sign_wifi_interference, "wifi_interference"),
         else_=ibis.null("string"),
     )
     return t.mutate(scenario=scenario)
 
 
-def _side_action(t: ir.Table, s: Settings) -> ir.Table:
+def _side_action(t: ir.Table) -> ir.Table:
     side = t.scenario.substitute(SIDES, else_=ibis.null("string"))
     # A hot gateway is relieved by a reboot; one that is not hot but busy or rebooting
     # runs firmware that leaks: a push. Coverage is steered remotely (band steering,
     # channel width): a home-side cause never gets a truck.
-    hot = _true(t.temperature_max_c - t.peer_temperature_max_c >= s.temperature_rise_c)
     action = ibis.cases(
-        (t.scenario == "wifi_interference", "remote_channel_change"),
-        (t.scenario == "wifi_coverage", "remote_channel_change"),
-        ((t.scenario == "cpe_fault") & hot, "cpe_reboot"),
+        (t.scenario.isin(["wifi_interference", "wifi_coverage"]), "remote_channel_change"),
+        ((t.scenario == "cpe_fault") & t.rule_hot, "cpe_reboot"),
         (t.scenario == "cpe_fault", "firmware_push"),
         (side == "street", "field_visit"),
         (side == "network", "network_ticket"),
@@ -332,41 +494,17 @@ def diagnose_line_days(frame: ir.Table, settings: Settings | None = None) -> ir.
     ``scenario``, ``side``, ``action``, ``evidence`` and the shared ``ticket_*`` it belongs
     to."""
     s = settings or Settings()
-    t = signs(frame, s)
-    t = grouping.shared_elements(t, s)
+    t = grouping.shared_elements(signs(frame, s), s)
     # Reports missing in the evening hurt only where the ONT went dark (an optical sign,
     # its own or its splitter's): a gateway switched off at night is not a poor line.
-    dark_harm = t.sign_optical & (t.missing_samples >= s.missing_samples)
-    t = cause(t.mutate(harmed=t.harmed | dark_harm))
+    t = t.mutate(rule_dark_evening=t.sign_optical & (t.missing_samples >= s.missing_samples))
+    t = cause(t.mutate(harmed=t.harmed | t.rule_dark_evening))
     t = t.mutate(poor=t.harmed & t.scenario.notnull())
-    t = grouping.ticket_of(_side_action(t, s))
+    t = grouping.ticket_of(_side_action(t))
     return t.mutate(evidence=evidence(t, s))
 
 
 # --- evidence ---------------------------------------------------------------------------
-
-
-def _num(x: ir.NumericValue, digits: int = 1) -> ir.StringValue:
-    """A number as JSON text (``null`` when missing); floats rounded to ``digits``."""
-    text = x.round(digits).cast("string") if x.type().is_floating() else x.cast("string")
-    return ibis.coalesce(text, "null")
-
-
-def _items(pieces: list[tuple[ir.BooleanValue, Any]]) -> ir.StringValue:
-    """The JSON strings of the pieces whose condition holds, comma-separated."""
-    text: ir.StringValue = ibis.literal("")
-    for cond, piece in pieces:
-        text = text.concat(ibis.ifelse(cond, ibis.literal('"').concat(piece, '", '), ""))
-    return text.re_replace(", $", "")
-
-
-def _fields(t: ir.Table, names: tuple[str, ...]) -> ir.StringValue:
-    parts = [ibis.literal(f'"{n}": ').concat(_num(t[n])) for n in names]
-    out = parts[0]
-    for part in parts[1:]:
-        out = out.concat(", ", part)
-    return out
-
 
 # The KPIs each scenario's evidence lists (TR-181 values decoded: dBm, Mbit/s, %, ms).
 KPIS = {
@@ -417,237 +555,74 @@ KPIS = {
 POOR_KPIS = ("score", "peer_score", "dl_peak_mbps", "peer_dl_peak_mbps", "plan_mbps")
 
 
-def _signs(t: ir.Table, s: Settings) -> dict[str, ir.StringValue]:
-    """Per scenario family, the signs that fired, as text with their thresholds."""
-    n = _num
-    rx = f"ITU-T G.984.2 class B+ sensitivity {s.rx_sensitivity_dbm:g} dBm"
-    missing = t.missing_samples
-    return {
-        "optical": _items(
-            [
-                (
-                    _true(t.optical_rx_min_dbm <= s.rx_sensitivity_dbm),
-                    ibis.literal("optical_rx_min_dbm ").concat(
-                        n(t.optical_rx_min_dbm), f" <= {s.rx_sensitivity_dbm:g} dBm ({rx})"
-                    ),
-                ),
-                (
-                    _true(t.errors_received >= s.errors_per_day),
-                    ibis.literal("errors_received ").concat(
-                        n(t.errors_received), f" >= {s.errors_per_day} a day (bit errors)"
-                    ),
-                ),
-                (
-                    t.samples == 0,
-                    ibis.literal("no report all day (ONT dark; dark days in window ").concat(
-                        n(t.window_dark_days), ")"
-                    ),
-                ),
-                (
-                    (missing >= s.missing_samples) & (t.samples > 0),
-                    n(missing).concat(f" of {SAMPLES_PER_DAY} reports missing"),
-                ),
-                (
-                    _true(t.window_rx_min_dbm <= s.rx_sensitivity_dbm)
-                    & _true(t.optical_rx_min_dbm > s.rx_sensitivity_dbm),
-                    ibis.literal("window_rx_min_dbm ").concat(
-                        n(t.window_rx_min_dbm), f" <= {s.rx_sensitivity_dbm:g} dBm"
-                    ),
-                ),
-                (
-                    t.optical_level.notnull(),
-                    ibis.literal("shared by ")
-                    .concat(n((100 * t.optical_share).round(0)), "% of the ")
-                    .concat(ibis.coalesce(t.optical_level, ""), "'s lines"),
-                ),
-            ]
-        ),
-        "dns_auth": _items(
-            [
-                (
-                    _true(t.dns_fail_pct >= s.dns_fail_pct),
-                    ibis.literal("dns_fail_pct ").concat(
-                        n(t.dns_fail_pct), f" >= {s.dns_fail_pct:g} %"
-                    ),
-                ),
-                (
-                    _true(t.dns_rtt_ms >= s.dns_rtt_ms),
-                    ibis.literal("dns_rtt_ms ").concat(n(t.dns_rtt_ms), f" >= {s.dns_rtt_ms:g} ms"),
-                ),
-                (
-                    _true(t.no_service_samples > 0),
-                    ibis.literal("no_service_samples ").concat(
-                        n(t.no_service_samples), " > 0 with the optical link up (authentication)"
-                    ),
-                ),
-            ]
-        ),
-        "cpe_fault": _items(
-            [
-                (
-                    _true(t.cpu_mean_pct - t.peer_cpu_mean_pct >= s.cpu_rise_pct),
-                    ibis.literal("cpu_mean_pct ")
-                    .concat(n(t.cpu_mean_pct), " % >= the model's median ")
-                    .concat(n(t.peer_cpu_mean_pct), f" + {s.cpu_rise_pct:g}"),
-                ),
-                (
-                    _true(t.temperature_max_c - t.peer_temperature_max_c >= s.temperature_rise_c),
-                    ibis.literal("temperature_max_c ")
-                    .concat(n(t.temperature_max_c), " degrees Celsius >= the model's median ")
-                    .concat(n(t.peer_temperature_max_c), f" + {s.temperature_rise_c:g}"),
-                ),
-                (
-                    _true(t.reboots >= s.reboots),
-                    ibis.literal("reboots ").concat(n(t.reboots), f" >= {s.reboots} a day"),
-                ),
-            ]
-        ),
-        "wifi_coverage": _items(
-            [
-                (
-                    t.sign_coverage,
-                    ibis.literal("wifi_signal_dbm ").concat(
-                        n(t.wifi_signal_dbm), f" <= {s.wifi_signal_dbm:g} dBm"
-                    ),
-                ),
-                (t.wifi_caps, _caps_text(t, s)),
-            ]
-        ),
-        "wifi_interference": _items(
-            [
-                (
-                    _true(t.wifi_noise_dbm >= s.wifi_noise_dbm),
-                    ibis.literal("wifi_noise_dbm ").concat(
-                        n(t.wifi_noise_dbm), f" >= {s.wifi_noise_dbm:g} dBm"
-                    ),
-                ),
-                (
-                    _true(t.wifi_utilization_pct >= s.wifi_busy_pct),
-                    ibis.literal("wifi_utilization_pct ").concat(
-                        n(t.wifi_utilization_pct), f" >= {s.wifi_busy_pct:g} %"
-                    ),
-                ),
-                (t.wifi_caps, _caps_text(t, s)),
-            ]
-        ),
-        "congestion": _items(
-            [
-                (
-                    _true(t.peak_latency_rise_ms >= s.peak_latency_rise_ms),
-                    ibis.literal("latency 20:00-22:00 ").concat(
-                        n(t.peak_latency_rise_ms),
-                        f" ms above off-peak (>= {s.peak_latency_rise_ms:g} ms)",
-                    ),
-                ),
-                (
-                    _true(t.peak_speed_ratio <= s.peak_speed_drop),
-                    ibis.literal("WAN test 20:00-22:00 at ").concat(
-                        n(t.peak_speed_ratio, 2), f" of off-peak (<= {s.peak_speed_drop:g})"
-                    ),
-                ),
-                (
-                    t.congestion_level.notnull(),
-                    ibis.literal("shared by ")
-                    .concat(n((100 * t.congestion_share).round(0)), "% of the ")
-                    .concat(
-                        ibis.ifelse(t.congestion_level == "olt", "OLT's ports", "port's lines")
-                    ),
-                ),
-            ]
-        ),
-    }
+def _items(pieces: list[tuple[ir.BooleanValue, ir.StringValue]]) -> ir.StringValue:
+    """The JSON strings of the pieces whose condition holds, comma-separated."""
+    text: ir.StringValue = ibis.literal("")
+    for cond, piece in pieces:
+        text = text.concat(ibis.ifelse(cond, ibis.literal('"').concat(piece, '", '), ""))
+    return text.re_replace(", $", "")
 
 
-def _caps_text(t: ir.Table, s: Settings) -> ir.StringValue:
-    return (
+def _fields(t: ir.Table, names: tuple[str, ...]) -> ir.StringValue:
+    out = ibis.literal("")
+    for i, name in enumerate(names):
+        out = out.concat(", " if i else "", f'"{name}": ', _num(t[name]))
+    return out
+
+
+def _context(t: ir.Table, s: Settings) -> dict[str, list[tuple[ir.BooleanValue, Any]]]:
+    """The signs read off the line's neighbours and its Wi-Fi, per family."""
+    shared = ibis.literal("shared by ").concat(_num((100 * t.optical_share).round(0)), "% of ")
+    caps = (
         ibis.literal("dl_peak_mbps ")
         .concat(_num(t.dl_peak_mbps), f" < {s.wifi_bottleneck:g} x WAN test ")
         .concat(_num(t.wan_dl_peak_mbps), " Mbit/s (the Wi-Fi caps the speed)")
     )
-
-
-def _harms(t: ir.Table, s: Settings) -> ir.StringValue:
-    n = _num
-    return _items(
-        [
-            (
-                t.harm_speed,
-                ibis.literal("evening speed ")
-                .concat(n(t.dl_peak_mbps), f" Mbit/s <= {s.speed_share:g} x the least of ")
-                .concat(f"{s.speed_mbps:g} and the peers' ", n(t.peer_dl_peak_mbps)),
-            ),
-            (
-                _true(t.score_drop >= s.score_drop),
-                ibis.literal("perception score ")
-                .concat(n(t.score), " <= the peers' median ")
-                .concat(n(t.peer_score), f" - {s.score_drop:g}"),
-            ),
-            (
-                _true(t.score < s.score_below),
-                ibis.literal("perception score ").concat(n(t.score), f" < {s.score_below:g}"),
-            ),
-            (
-                _true(ibis.greatest(t.loss_peak_pct, t.loss_pct) >= s.loss_pct),
-                ibis.literal("ping loss ").concat(
-                    n(ibis.greatest(t.loss_peak_pct, t.loss_pct), 2), f" % >= {s.loss_pct:g} %"
-                ),
-            ),
-            (
-                _true(t.latency_peak_ms >= s.latency_ms),
-                ibis.literal("latency 20:00-22:00 ").concat(
-                    n(t.latency_peak_ms), f" ms >= {s.latency_ms:g} ms"
-                ),
-            ),
-            (
-                _true(t.optical_rx_mean_dbm <= s.harm_rx_dbm),
-                ibis.literal("optical_rx_mean_dbm ").concat(
-                    n(t.optical_rx_mean_dbm), f" <= {s.harm_rx_dbm:g} dBm"
-                ),
-            ),
-            (
-                _true(t.dns_fail_pct >= s.dns_poor_pct),
-                ibis.literal("DNS failures ").concat(
-                    n(t.dns_fail_pct), f" % >= {s.dns_poor_pct:g} %"
-                ),
-            ),
-            (
-                _true(t.no_service_samples > 0),
-                n(t.no_service_samples).concat(" hours without service"),
-            ),
-            (
-                _true(t.disconnections >= s.drops),
-                ibis.literal("disconnections ").concat(n(t.disconnections), f" >= {s.drops}"),
-            ),
-            (
-                t.sign_optical & (t.missing_samples >= s.missing_samples),
-                n(t.missing_samples).concat(f" of {SAMPLES_PER_DAY} reports missing"),
-            ),
-        ]
+    congested = (
+        ibis.literal("shared by ")
+        .concat(_num((100 * t.congestion_share).round(0)), "% of the ")
+        .concat(ibis.ifelse(t.congestion_level == "olt", "OLT's ports", "port's lines"))
     )
-
-
-def _family(scenario: ir.StringValue) -> ir.StringValue:
-    return ibis.cases(
-        (scenario.startswith("optical"), "optical"),
-        (scenario.endswith("congestion"), "congestion"),
-        else_=scenario,
-    )
+    return {
+        "optical": [
+            (t.optical_level.notnull(), shared.concat("the ", t.optical_level, "'s lines"))
+        ],
+        "wifi_coverage": [(t.wifi_caps, caps)],
+        "wifi_interference": [(t.wifi_caps, caps)],
+        "congestion": [(t.congestion_level.notnull(), congested)],
+    }
 
 
 def evidence(t: ir.Table, s: Settings) -> ir.StringValue:
     """The evidence of each line-day's scenario as JSON text: the signs that point to it
     and the harms that make the day poor (KPI, value, threshold), the scenario's KPIs and,
     for an optical cause, the G.984 window used. Null where there is no scenario."""
-    family = _family(t.scenario)
-    signs = _signs(t, s)
-    sign_text = ibis.cases(*[(family == k, v) for k, v in signs.items()], else_="")
+    family = ibis.cases(
+        (t.scenario.startswith("optical"), "optical"),
+        (t.scenario.endswith("congestion"), "congestion"),
+        else_=t.scenario,
+    )
+    context = _context(t, s)
+    pieces = {
+        k: [(t[f"rule_{r.name}"], r.says(t, s)) for r in RULES if r.family == k] for k in FAMILIES
+    }
+    harms = [(t[f"rule_{r.name}"], r.says(t, s)) for r in RULES if r.family == "poor"]
+    harms.append(
+        (
+            t.rule_dark_evening,
+            _num(t.missing_samples).concat(f" of {SAMPLES_PER_DAY} reports missing"),
+        )
+    )
+    sign_text = ibis.cases(
+        *[(family == k, _items(v + context.get(k, []))) for k, v in pieces.items()], else_=""
+    )
     kpis = ibis.cases(*[(family == k, _fields(t, v)) for k, v in KPIS.items()], else_="")
     optical = ibis.literal(f', "standard": "{G984_B_PLUS}", ').concat(
         f'"thresholds_dbm": [{s.rx_sensitivity_dbm:g}, {s.rx_overload_dbm:g}]'
     )
     text = (
         ibis.literal('{"signs": [')
-        .concat(sign_text, '], "poor": [', _harms(t, s), '], "kpis": {')
+        .concat(sign_text, '], "poor": [', _items(harms), '], "kpis": {')
         .concat(kpis, ", ", _fields(t, POOR_KPIS), "}")
         .concat(ibis.ifelse(family == "optical", optical, ""), "}")
     )
@@ -682,13 +657,22 @@ def diagnoses_of(diagnosed: ir.Table) -> ir.Table:
         first_day=poor.day.min(), last=poor.day.max(), poor_days=poor.count()
     )
     latest = poor.join(span, (poor.line_id == span.line_id) & (poor.day == span.last))
-    return latest.select(*DIAGNOSIS_COLUMNS)
+    return latest.select(*DIAGNOSIS_COLUMNS).order_by("line_id")
 
 
 def diagnose_frame(frame: ir.Table, settings: Settings | None = None) -> Diagnosis:
     """:func:`diagnose` from a :func:`line_day_frame` already built (or materialised)."""
     diagnosed = diagnose_line_days(frame, settings)
     return Diagnosis(diagnosed, diagnoses_of(diagnosed), grouping.tickets(diagnosed, SIDES))
+
+
+def write_diagnosis(con: Any, result: Diagnosis, out: Path) -> tuple[Path, Path]:
+    """Write ``result``'s diagnoses and tickets to OUT/diagnoses.parquet and
+    OUT/tickets.parquet, computing the diagnosed line-days once for both."""
+    with result.line_days.cache() as diagnosed:
+        d = engines.write_parquet(con, diagnoses_of(diagnosed), out / "diagnoses.parquet")
+        k = engines.write_parquet(con, grouping.tickets(diagnosed, SIDES), out / "tickets.parquet")
+    return d, k
 
 
 def diagnose(

@@ -237,4 +237,4 @@ def tickets(diagnosed: ir.Table, sides: Mapping[str, str]) -> ir.Table:
         poor_lines=g.poor_lines,
         element_lines=g.element_lines,
         olt_id=g.olt_id,
-    )
+    ).order_by(["level", "element", "scenario"])
