@@ -4,6 +4,7 @@ engine: the scenario, its side and action, the evidence; and on a generated prov
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 
 import ibis
@@ -223,6 +224,7 @@ CASES: dict[str, tuple[str | None, dict]] = {
 }
 
 
+@functools.cache
 def frame_schema() -> ibis.Schema:
     """The columns of a line-day frame, as :func:`line_day_frame` builds them."""
     kpi = ibis.memtable(BROADBAND_KPI.empty())
@@ -339,6 +341,20 @@ def test_the_province_is_diagnosed_alike_on_both_engines(province) -> None:
         assert row.action in SIDE_ACTIONS[SIDES[row.scenario]]
         json.loads(row.evidence)
     assert got.line_id.is_unique
+
+
+def test_days_without_any_report_are_no_dark_lines(province) -> None:
+    # A window reaching before the data: its empty days are missing data, not dark ONTs.
+    con = engines.connect("duckdb")
+    t = engines.tables(con, province)
+    end = data_end(con, t["broadband_kpi"])
+    two, five = (
+        con.execute(
+            diagnose(t["broadband_kpi"], t["broadband_lines"], window_days(end, n)).diagnoses
+        )
+        for n in (2, 5)
+    )
+    assert len(five) == len(two) and (five.scenario == two.scenario).all()
 
 
 @pytest.mark.spark

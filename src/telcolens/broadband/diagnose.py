@@ -165,7 +165,8 @@ def line_day_frame(
     """Every (line, day) of ``lines`` x ``days``: measures, score, diagnostics, peers.
 
     A line-day without samples (the ONT dark, the gateway off, the reports lost) is kept
-    with ``samples`` 0 and null measures. ``peer_*``: medians of lines of the same plan and
+    with ``samples`` 0 and null measures, on the days some line reported and the line was
+    installed. ``peer_*``: medians of lines of the same plan and
     gateway model on the same day; ``window_*``: the line over the whole window.
     """
     day = kpi.sample_time.date()
@@ -184,9 +185,15 @@ def frame_of(
         "cpe_model",
         "olt_id",
         "splitter_id",
+        "install_date",
         port_id=lines.olt_id.concat("/", lines.pon_port),
     )
-    grid = meta.cross_join(ibis.memtable({"day": days}, schema={"day": "date"}))
+    # Only days some gateway reported on: a day missing from the data is no dark ONT.
+    window = ibis.memtable({"day": days}, schema={"day": "date"})
+    window = window.semi_join(measured.select("day").distinct(), "day")
+    grid = meta.cross_join(window)
+    grid = grid.filter(grid.install_date.isnull() | (grid.install_date <= grid.day))
+    grid = grid.drop("install_date")
     t = grid.left_join(scored, ["line_id", "day"]).drop("line_id_right", "day_right")
     t = t.mutate(samples=ibis.coalesce(t.samples, 0))
     peers = t.group_by(["day", "plan_mbps", "cpe_model"]).aggregate(
@@ -666,10 +673,16 @@ def diagnose_frame(frame: ir.Table, settings: Settings | None = None) -> Diagnos
     return Diagnosis(diagnosed, diagnoses_of(diagnosed), grouping.tickets(diagnosed, SIDES))
 
 
+def flagged(diagnosed: ir.Table) -> ir.Table:
+    """The line-days the diagnoses and tickets are made of: poor, or in a shared ticket
+    (a few in a hundred; the rest need no evidence)."""
+    return diagnosed.filter(diagnosed.poor | diagnosed.ticket_element.notnull())
+
+
 def write_diagnosis(con: Any, result: Diagnosis, out: Path) -> tuple[Path, Path]:
     """Write ``result``'s diagnoses and tickets to OUT/diagnoses.parquet and
     OUT/tickets.parquet, computing the diagnosed line-days once for both."""
-    with result.line_days.cache() as diagnosed:
+    with flagged(result.line_days).cache() as diagnosed:
         d = engines.write_parquet(con, diagnoses_of(diagnosed), out / "diagnoses.parquet")
         k = engines.write_parquet(con, grouping.tickets(diagnosed, SIDES), out / "tickets.parquet")
     return d, k

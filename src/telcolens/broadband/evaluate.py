@@ -37,6 +37,7 @@ from telcolens.broadband.diagnose import (
     Settings,
     diagnose_line_days,
     diagnoses_of,
+    flagged,
     line_day_frame,
     window_days,
 )
@@ -421,7 +422,7 @@ def prepare(con: BaseBackend, data_dir: Path, days: list[dt.date], *, cache: boo
 def evaluate_frame(con: BaseBackend, frame, truth: Truth, settings: Settings) -> Evaluation:
     """Diagnose ``frame`` with ``settings`` and score it against ``truth``."""
     # Computed once: the diagnoses and tickets are both read from it.
-    with diagnose_line_days(frame, settings).cache() as diagnosed:
+    with flagged(diagnose_line_days(frame, settings)).cache() as diagnosed:
         line_days = con.to_pyarrow(diagnosed.select(*LINE_DAY_COLUMNS)).to_pandas()
         diagnoses = con.to_pyarrow(diagnoses_of(diagnosed)).to_pandas()
         tickets = con.to_pyarrow(grouping.tickets(diagnosed, SIDES)).to_pandas()
