@@ -134,6 +134,7 @@ def api_schema(
     backend = store_url.split(":", 1)[0].split("+", 1)[0]  # sqlite, postgresql
     monkeypatch.setenv("TELCOLENS_LOGIN_THROTTLE", "false")
     monkeypatch.setenv("TELCOLENS_ALARM_DATA_DIR", str(tmp_path / "alarms"))
+    monkeypatch.setenv("TELCOLENS_BROADBAND_DATA_DIR", str(tmp_path / "broadband"))
     get_settings.cache_clear()
     try:
         app = make_client(store_url, day_run).app

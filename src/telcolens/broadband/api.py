@@ -11,7 +11,15 @@ import datetime as dt
 from typing import Annotated, Any, Literal, Union
 
 from fastapi import APIRouter, Query, status
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, create_model
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    Strict,
+    StringConstraints,
+    create_model,
+)
 from sqlalchemy import or_, select
 
 from telcolens.api.deps import CurrentUser, SessionDep, StoreRoute, allow, get_or_404
@@ -38,7 +46,12 @@ router = APIRouter(
     route_class=StoreRoute,
 )
 
-LineId = Annotated[int, Field(ge=0, le=INT64_MAX, description="A line (access account) id.")]
+JS_SAFE = 2**53 - 1  # integers the console's JavaScript (and any JSON reader) holds exactly
+# Strict: JSON ``false`` or ``"7"`` is not a line id (lax pydantic would read 0 and 7); in a
+# body a line id is a JSON number, exact only up to 2**53 - 1 for most readers.
+LineId = Annotated[
+    int, Strict(), Field(ge=0, le=JS_SAFE, description="A line (access account) id.")
+]
 Scenario = Literal[SCENARIOS]  # type: ignore[valid-type]
 Action = Literal[ACTIONS]  # type: ignore[valid-type]
 
@@ -87,7 +100,6 @@ VISIBLE = r"^[^\x00]*[^\s\x00][^\x00]*$"
 Name = Annotated[
     str, StringConstraints(min_length=1, max_length=workorders.MAX_TEXT, pattern=VISIBLE)
 ]
-JS_SAFE = 2**53 - 1  # integers the console's JavaScript holds exactly
 Number = Annotated[int, Field(ge=-JS_SAFE, le=JS_SAFE)] | float
 EvidenceValue = (
     bool
@@ -108,11 +120,23 @@ Evidence = Annotated[
 ]
 
 
+def _written(value: object) -> object:
+    # JSON carries a time as text; lax pydantic would read the number 0 as 1970-01-01.
+    if not isinstance(value, str | dt.datetime):
+        raise ValueError("a date-time as ISO 8601 text")
+    return value
+
+
+Due = Annotated[AwareDatetime, BeforeValidator(_written)]
+
+
 class _NewOrder(BaseModel):
     day: IsoDate | None = Field(None, description="The diagnosis day (default: today, CST).")
     evidence: Evidence = Field(default_factory=dict)
-    score: float | None = Field(None, ge=0, le=100, description="The perception score.")
-    due: AwareDatetime | None = Field(None, description="Default: the action's service target.")
+    score: Annotated[float, Strict()] | None = Field(
+        None, ge=0, le=100, description="The perception score."
+    )
+    due: Due | None = Field(None, description="Default: the action's service target.")
 
 
 def _new_order(side: str, shared: bool) -> type[BaseModel] | None:
