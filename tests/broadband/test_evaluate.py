@@ -12,8 +12,18 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from telcolens.broadband.diagnose import DiagnosisError
-from telcolens.broadband.evaluate import Truth, evaluate, figures, read_truth
+from telcolens import engine as engines
+from telcolens.broadband.diagnose import DiagnosisError, Settings
+from telcolens.broadband.evaluate import (
+    Truth,
+    evaluate,
+    evaluate_frame,
+    figures,
+    pool,
+    prepare,
+    read_truth,
+    window_of,
+)
 from telcolens.cli import app
 from telcolens.simulate import generate_province
 
@@ -207,6 +217,23 @@ def test_the_acceptance_figures_on_a_generated_province(province_77: Path) -> No
     assert f["sides"]["home_sent_to_field"] == 0
     assert f["sides"]["street_closed_home_fix"] == 0
     assert f["lines"]["scenario_right"] < 1.0, "a perfect score: the province is too easy"
+
+
+def test_pooled_provinces_score_as_their_sum(province: Path, province_77: Path) -> None:
+    # The cross-validation pools provinces into one diagnosis: nothing may mix them.
+    con = engines.connect("duckdb")
+    prepared = [
+        prepare(con, d, window_of(d, None, None), cache=True) for d in (province, province_77)
+    ]
+    frame, truth = pool(prepared)
+    pooled = evaluate_frame(con, frame, truth, Settings())
+    alone = [evaluate_frame(con, f, t, Settings()) for f, t in prepared]
+    for part, name in (("lines", "planted_poor_lines"), ("faults", "harmful_faults")):
+        assert pooled.figures[part][name] == sum(a.figures[part][name] for a in alone)
+    assert len(pooled.diagnoses) == sum(len(a.diagnoses) for a in alone)
+    assert len(pooled.tickets) == sum(len(a.tickets) for a in alone)
+    right = sum(a.per_line.right.sum() for a in alone)
+    assert pooled.per_line.right.sum() == right
 
 
 def test_read_truth_needs_the_broadband_truth(tmp_path: Path) -> None:

@@ -229,14 +229,23 @@ def tune_command(
     held out in turn (settings tuned on the others, figures on it), then tuned on all."""
     if len(data) < 2:
         raise DiagnosisError("cross-validation needs two provinces or more (--data twice)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    def keep(found: dict[str, Any]) -> None:
+        tmp = out.with_name(f".{out.name}.tmp")
+        tmp.write_text(json.dumps(found, indent=1, default=str) + "\n", encoding="utf-8")
+        os.replace(tmp, out)
+
     with reporting() as progress:
         found = cross_validate(
-            engines.connect("duckdb"), data, DEFAULT_GRID, passes=passes, progress=progress
+            engines.connect("duckdb"),
+            data,
+            DEFAULT_GRID,
+            passes=passes,
+            progress=progress,
+            on_fold=keep,
         )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(json.dumps(found, indent=1, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, out)
+    keep(found)
     console.print(_folds(found))
     console.print(f"Settings tuned on all {len(data)} provinces; wrote [bold]{out}[/]")
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -477,6 +478,54 @@ def objective(f: dict[str, Any]) -> float:
     return f1 + (f["faults"]["faults_one_ticket"] or 0.0)
 
 
+POOL = 10**10  # line ids of the k-th pooled province are offset by k x POOL
+
+
+def pool(prepared: list[tuple[Any, Truth]]) -> tuple[Any, Truth]:
+    """Several provinces as one: line ids offset, element ids and fault ids made each
+    province's own, so one diagnosis (one compilation) scores them all together."""
+    frames, truths = [], []
+    for k, (frame, truth) in enumerate(prepared):
+        tag = f"{k}:"
+        frames.append(
+            frame.mutate(
+                line_id=frame.line_id + k * POOL,
+                olt_id=tag + frame.olt_id,
+                port_id=tag + frame.port_id,
+                splitter_id=tag + frame.splitter_id,
+            )
+        )
+        faults = truth.faults.assign(
+            fault_id=truth.faults.fault_id + k * POOL, element_id=tag + truth.faults.element_id
+        )
+        network = truth.network.assign(
+            line_id=truth.network.line_id + k * POOL,
+            **{c: tag + truth.network[c] for c in ("splitter_id", "port_id", "olt_id")},
+        )
+        truths.append(
+            Truth(
+                truth.lines.assign(line_id=truth.lines.line_id + k * POOL),
+                truth.line_days.assign(line_id=truth.line_days.line_id + k * POOL),
+                faults,
+                truth.members.assign(
+                    fault_id=truth.members.fault_id + k * POOL,
+                    line_id=truth.members.line_id + k * POOL,
+                ),
+                truth.planted.assign(line_id=truth.planted.line_id + k * POOL),
+                network,
+                truth.days,
+            )
+        )
+    frame = frames[0].union(*frames[1:], distinct=False) if len(frames) > 1 else frames[0]
+    days = sorted({d for t in truths for d in t.days})
+    fields_ = ("lines", "line_days", "faults", "members", "planted", "network")
+    joined = Truth(
+        *[pd.concat([getattr(t, f) for t in truths], ignore_index=True) for f in fields_],
+        days,
+    )
+    return frame.cache(), joined
+
+
 def tune(
     con: BaseBackend,
     prepared: list[tuple[Any, Truth]],
@@ -487,17 +536,16 @@ def tune(
     progress: Progress | None = None,
 ) -> tuple[Settings, float]:
     """Coordinate ascent over ``grid`` (each setting in turn over its values, the others
-    held) maximising the mean :func:`objective` over the ``prepared`` provinces."""
+    held) maximising the :func:`objective` of the ``prepared`` provinces pooled."""
     report = reporter(progress)
+    frame, truth = pool(prepared)
     best = start or Settings()
     memo: dict[tuple, float] = {}
 
     def score(s: Settings) -> float:
         key = tuple(sorted(s.to_dict().items()))
         if key not in memo:
-            memo[key] = float(
-                np.mean([objective(evaluate_frame(con, f, t, s).figures) for f, t in prepared])
-            )
+            memo[key] = objective(evaluate_frame(con, frame, truth, s).figures)
         return memo[key]
 
     best_score = score(best)
@@ -515,6 +563,7 @@ def tune(
                     best, best_score, moved = trial, got, True
         if not moved:
             break
+    frame.release()
     return best, best_score
 
 
@@ -525,29 +574,34 @@ def cross_validate(
     *,
     passes: int = 2,
     progress: Progress | None = None,
+    on_fold: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Leave one province out: tune on the others, report the held-out one's figures;
-    then the settings tuned on all of them."""
-    prepared = []
-    for d in data_dirs:
-        prepared.append(prepare(con, d, window_of(d, None, None), cache=True))
-    folds = []
+    then the settings tuned on all of them. ``on_fold`` is given the results so far after
+    each fold (to keep them should the run stop)."""
+    prepared = [prepare(con, d, window_of(d, None, None), cache=True) for d in data_dirs]
+    found: dict[str, Any] = {"grid": grid, "passes": passes, "folds": []}
     for i, d in enumerate(data_dirs):
         train = [p for j, p in enumerate(prepared) if j != i]
-        chosen, _ = tune(con, train, grid, passes=passes, progress=progress)
+        chosen, trained = tune(con, train, grid, passes=passes, progress=progress)
         held = evaluate_frame(con, *prepared[i], chosen).figures
-        folds.append(
+        found["folds"].append(
             {
                 "held_out": str(d),
                 "settings": _changed(chosen),
+                "objective_trained": trained,
+                "objective": objective(held),
                 "acceptance": held["acceptance"],
+                "faults_one_ticket_named": held["faults"]["faults_one_ticket_named"],
                 "precision": held["precision"]["precision"],
                 "useful": held["precision"]["useful"],
-                "objective": objective(held),
             }
         )
+        if on_fold is not None:
+            on_fold(found)
     chosen, best = tune(con, prepared, grid, passes=passes, progress=progress)
-    return {"folds": folds, "settings": _changed(chosen), "objective_all": best}
+    found["settings"], found["objective_all"] = _changed(chosen), best
+    return found
 
 
 def _changed(s: Settings) -> dict[str, Any]:
