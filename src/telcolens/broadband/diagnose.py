@@ -454,9 +454,10 @@ def cause(t: ir.Table) -> ir.Table:
     """The scenario of each line-day from its signs and shared elements (grouping's
     ``optical_level`` and ``congestion_level``): null where no sign explains it.
 
-    Optical power comes first (a dark or erring ONT explains everything after it), then
-    DNS and authentication (the line works, its names do not), the gateway, then the Wi-Fi
-    when it is what caps the household's speed, shared congestion, and the Wi-Fi again.
+    The Wi-Fi first where it caps the household's speed and the fibre loses nothing; then
+    optical power (a dark or erring ONT explains everything after it), DNS and
+    authentication (the line works, its names do not), the gateway, the Wi-Fi when it caps
+    the speed, shared congestion, and the Wi-Fi again.
     Congestion seen on no neighbour is no network cause (a household's own evening use).
     """
     optical = ibis.cases(
@@ -466,7 +467,12 @@ def cause(t: ir.Table) -> ir.Table:
     )
     congestion = ibis.ifelse(t.congestion_level == "olt", "olt_congestion", "port_congestion")
     congested = t.sign_congestion & t.congestion_level.notnull()
+    # The Wi-Fi caps the speed of a line whose fibre drops nothing: the Wi-Fi it is, even
+    # with a weak optical sign (power near sensitivity, errors but no loss).
+    wifi_first = t.wifi_caps & (t.samples > 0) & ~t.rule_loss & ~t.rule_low_power
     scenario = ibis.cases(
+        (wifi_first & t.sign_wifi_coverage, "wifi_coverage"),
+        (wifi_first & t.sign_wifi_interference, "wifi_interference"),
         (t.sign_optical, optical),
         (t.sign_dns_auth, "dns_auth"),
         (t.sign_cpe_fault, "cpe_fault"),
@@ -502,9 +508,10 @@ def diagnose_line_days(frame: ir.Table, settings: Settings | None = None) -> ir.
     to."""
     s = settings or Settings()
     t = grouping.shared_elements(signs(frame, s), s)
-    # Reports missing in the evening hurt only where the ONT went dark (an optical sign,
-    # its own or its splitter's): a gateway switched off at night is not a poor line.
-    t = t.mutate(rule_dark_evening=t.sign_optical & (t.missing_samples >= s.missing_samples))
+    # Reports missing hurt only where the ONT went dark (an optical sign, its own or its
+    # splitter's, and no report in the evening): a gateway off for the night is not poor.
+    dark = (t.samples == 0) | t.latency_peak_ms.isnull()
+    t = t.mutate(rule_dark_evening=t.sign_optical & (t.missing_samples >= s.missing_samples) & dark)
     t = cause(t.mutate(harmed=t.harmed | t.rule_dark_evening))
     t = t.mutate(poor=t.harmed & t.scenario.notnull())
     t = grouping.ticket_of(_side_action(t))

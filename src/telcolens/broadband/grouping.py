@@ -7,7 +7,8 @@ decides whether the cause is the element's:
 
 * **splitter**: at least ``shared_min_lines`` of its lines and ``shared_share`` of them show
   the optical sign, one of them for certain (not only dark), or ``dark_share`` of its ONTs
-  went dark together (``dark_samples`` reports or more missing that day);
+  went dark together (no report that day, or ``dark_samples`` missing and none in the
+  evening);
 * **PON port**: the same over the port, and every splitter of a port with two or more shows
   it (a port with a single splitter is the same set of lines: ``single_splitter_level``
   says which element to name);
@@ -66,7 +67,9 @@ def shared_elements(t: ir.Table, s: Any) -> ir.Table:
 
     ``s`` is a :class:`~telcolens.broadband.diagnose.Settings`.
     """
-    dark = t.missing_samples >= s.dark_samples
+    # Dark: no report all day, or reports missing and none in the evening (an ONT that
+    # lost its light; a gateway switched off for the night reports in the evening).
+    dark = (t.samples == 0) | ((t.missing_samples >= s.dark_samples) & t.latency_peak_ms.isnull())
     t = t.mutate(_affected=t.sign_optical | dark, _dark=dark, _reported=t.samples > 0)
     split = t.group_by(["day", "splitter_id"]).aggregate(
         _s_n=t.count(),
