@@ -10,7 +10,7 @@ import pandas as pd
 from telcolens import engine as engines
 from telcolens.broadband import grouping
 from telcolens.broadband.diagnose import SIDES, diagnose_line_days
-from tests.broadband.test_diagnose import CASES, DAY, ENGINES, crafted
+from tests.broadband.test_diagnose import CASES, DAY, crafted
 
 LOW_RX = CASES["dirty connector"][1]
 DARK = CASES["dark ONT, second day"][1]
@@ -96,7 +96,6 @@ def test_a_splitter_gone_dark_is_one_ticket(engine: str) -> None:
     assert lines.poor.all()
 
 
-@ENGINES
 def test_one_dark_line_with_no_history_is_not_diagnosed(engine: str) -> None:
     # A day of reports lost (the ACS) looks the same: no verdict without a second sign.
     rows = [on("OLT-A/0/1/0/S1", 1, {**DARK, "window_dark_days": 1})]

@@ -230,9 +230,15 @@ def _true(cond: ir.BooleanValue) -> ir.BooleanValue:
 
 
 def _num(x: ir.NumericValue, digits: int = 1) -> ir.StringValue:
-    """A number as JSON text (``null`` when missing); floats rounded to ``digits``."""
-    text = x.round(digits).cast("string") if x.type().is_floating() else x.cast("string")
-    return ibis.coalesce(text, "null")
+    """A number as JSON text (``null`` when missing); floats rounded to ``digits``.
+
+    Scaled to a whole number before rounding: DuckDB and Spark round 87.15 to one digit
+    differently (its binary value is 87.1499...), but 871.5 alike.
+    """
+    if not x.type().is_floating():
+        return ibis.coalesce(x.cast("string"), "null")
+    scale = 10**digits
+    return ibis.coalesce(((x * scale).round() / scale).cast("string"), "null")
 
 
 @dataclass(frozen=True)
@@ -434,6 +440,10 @@ def signs(t: ir.Table, s: Settings) -> ir.Table:
     """``t`` (a :func:`line_day_frame`) with a boolean column per :data:`RULES` entry
     (``rule_<name>``), each family's sign (``sign_<family>``), whether the Wi-Fi caps the
     evening speed (``wifi_caps``) and whether a harm makes the day poor (``harmed``)."""
+    # NaN is no reading: DuckDB reads a NaN from pandas as NULL, Spark keeps it (and
+    # orders it above every number), so it is made NULL on both.
+    floats = [c for c, k in t.schema().items() if k.is_floating()]
+    t = t.mutate(**{c: ibis.ifelse(t[c].isnan(), ibis.null("float64"), t[c]) for c in floats})
     t = t.mutate(
         missing_samples=SAMPLES_PER_DAY - t.samples,
         peak_speed_ratio=_ratio(t.wan_dl_peak_mbps, t.wan_dl_offpeak_mbps),

@@ -452,18 +452,18 @@ def evaluate(
 # The settings tuned, and the values tried (the others keep their defaults: the optical
 # window is the standard's, the rest had no effect worth a search in a first look).
 DEFAULT_GRID: dict[str, list[Any]] = {
-    "speed_share": [0.35, 0.4, 0.45, 0.5, 0.55, 0.6],
-    "speed_mbps": [100.0, 150.0, 200.0, 300.0],
-    "score_drop": [15.0, 20.0, 25.0, 30.0, 40.0],
+    "speed_share": [0.4, 0.5, 0.6, 0.7],
+    "speed_mbps": [150.0, 200.0, 300.0, 500.0],
+    "score_drop": [20.0, 30.0, 40.0, 50.0],
     "latency_ms": [20.0, 25.0, 30.0, 40.0],
-    "loss_pct": [0.3, 0.5, 1.0, 2.0],
+    "loss_pct": [0.2, 0.3, 0.5, 1.0],
     "harm_rx_dbm": [-26.5, -27.0, -27.5, -28.0],
-    "missing_samples": [4, 6, 8, 10],
+    "missing_samples": [2, 3, 4, 6, 8],
     "wifi_signal_dbm": [-64.0, -66.0, -68.0, -70.0, -72.0],
-    "wifi_bottleneck": [0.5, 0.6, 0.7, 0.8],
-    "cpu_rise_pct": [10.0, 15.0, 20.0, 25.0],
-    "peak_latency_rise_ms": [5.0, 8.0, 12.0],
-    "shared_share": [0.2, 0.3, 0.4, 0.5, 0.6],
+    "wifi_bottleneck": [0.4, 0.5, 0.6, 0.7, 0.8],
+    "cpu_rise_pct": [15.0, 20.0, 25.0, 30.0],
+    "peak_latency_rise_ms": [8.0, 12.0, 16.0],
+    "shared_share": [0.1, 0.2, 0.3, 0.5],
     "single_splitter_level": ["splitter", "pon_port"],
 }
 
