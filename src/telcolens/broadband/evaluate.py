@@ -469,11 +469,16 @@ DEFAULT_GRID: dict[str, list[Any]] = {
 
 
 def objective(f: dict[str, Any]) -> float:
-    """What the settings are chosen to maximise: the F1 of the share of planted poor
-    lines rightly named and the share of flags that are useful (poor, or a mild planted
-    cause rightly named), plus the share of shared faults that end as one ticket."""
+    """What the settings are chosen to maximise: the F1 of the share of planted poor lines
+    rightly named and the share of flags poor in the truth, plus the share of shared
+    faults that end as one ticket.
+
+    Precision is the strict one: a mild planted fault (real, rightly named, but bearable by
+    the truth's measure) counts against it, else the search drifts to calling every line
+    with a sign poor, where "poor" no longer means anything.
+    """
     recall = f["lines"]["scenario_right"] or 0.0
-    precision = f["precision"]["useful"] or 0.0
+    precision = f["precision"]["precision"] or 0.0
     f1 = 0.0 if recall + precision == 0 else 2 * recall * precision / (recall + precision)
     return f1 + (f["faults"]["faults_one_ticket"] or 0.0)
 
