@@ -88,7 +88,12 @@ def test_lines_hang_on_splitters_on_ports_on_olts(week):
     assert (lines.splitter_id.str.rsplit("/", n=1).str[0] == port).all()
     per_splitter = lines.groupby("splitter_id").agg(n=("line_id", "size"), r=("split_ratio", "max"))
     assert (per_splitter.n <= per_splitter.r).all()
-    assert set(lines.split_ratio) == {32, 64}
+    # One level (1:32, 1:64 at the port) and two (1:8, 1:16 in the buildings, several to a
+    # port behind a 1:4 or 1:8 in the cabinet).
+    assert set(lines.split_ratio) == {8, 16, 32, 64}
+    splitters = lines.groupby(port).splitter_id.nunique()
+    assert (splitters >= 2).mean() > 0.2
+    assert splitters.max() <= 8
     assert lines.groupby("splitter_id").olt_id.nunique().max() == 1
     assert lines.groupby(port).access_type.nunique().max() == 1  # a port is GPON or XGS-PON
     assert lines.groupby(port).size().median() >= 5
@@ -135,6 +140,23 @@ def test_truth_names_real_lines_and_shared_faults_list_the_lines_under_their_ele
     main = truth(week, "broadband_lines").query("scenario != 'healthy'")
     mine = scenarios.groupby("line_id").scenario.agg(set)
     assert all(s in mine[i] for i, s in zip(main.line_id, main.scenario, strict=True))
+
+
+def test_a_ports_optics_fail_only_on_ports_of_several_splitters(week):
+    # Under a single splitter the port's fault and the splitter's hit the same lines alike.
+    lines = table(week, "broadband_lines")
+    splitters = lines.groupby(lines.olt_id + "/" + lines.pon_port).splitter_id.nunique()
+    faults = truth(week, "broadband_faults").query("scenario == 'optical_port'")
+    assert len(faults) >= 1
+    assert (splitters[faults.element_id] >= 2).all()
+
+
+def test_clean_power_stays_in_the_class_b_plus_window_at_either_splitting(week):
+    lines = table(week, "broadband_lines")
+    kpi = table(week, "broadband_kpi").merge(lines[["line_id", "split_ratio"]], on="line_id")
+    healthy = truth(week, "broadband_lines").query("scenario == 'healthy'").line_id
+    rx = kpi[kpi.line_id.isin(healthy)].groupby("split_ratio").optical_rx_dbm.median()
+    assert rx.between(-25, -15).all(), rx
 
 
 def test_shared_optical_faults_lower_the_power_of_every_line_under_them(week):

@@ -220,9 +220,15 @@ def _line_episodes(
 
 def _fault_elements(kind, members, share, days, topo, rng) -> tuple[np.ndarray, np.ndarray]:
     """Which elements get a shared fault, and whether each was there when the window
-    opened: congestion needs a busy port, or an OLT with several ports; every kind gets at
-    least one where an element qualifies."""
+    opened: a port's optics need a port of several splitters, congestion a busy port or an
+    OLT with several ports; every kind gets at least one where an element qualifies."""
     eligible = np.flatnonzero(members > 0)
+    if kind == OPTICAL_PORT:
+        # Under a port of one splitter the port's fault and the splitter's dim the same
+        # lines by the same decibels: no measurement of the lines tells them apart, so
+        # the trunk fault is planted where every splitter of the port dims together.
+        splitters = np.bincount(topo.splitter_port, minlength=len(members))
+        eligible = np.flatnonzero((members > 0) & (splitters >= 2))
     if kind == PORT_CONGESTION:
         eligible = np.flatnonzero(members >= max(4, np.quantile(members[eligible], 0.5)))
     if kind == OLT_CONGESTION:
@@ -249,7 +255,8 @@ def _fault_episodes(kind, chosen, already, of_line, first_fault, start_us, days,
     lo = np.searchsorted(of_line[order], chosen, "left")
     hi = np.searchsorted(of_line[order], chosen, "right")
     fault = np.repeat(np.arange(k), hi - lo)
-    line = np.concatenate([order[a:b] for a, b in zip(lo, hi, strict=True)])
+    # A tiny province may have no element that qualifies: no fault of the kind.
+    line = np.concatenate([order[a:b] for a, b in zip(lo, hi, strict=True)] or [fault])
     m = len(line)
     eps = Episodes(
         line,

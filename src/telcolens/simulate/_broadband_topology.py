@@ -1,9 +1,12 @@
 """The optical access network under the lines: OLTs, PON ports, splitters, drop fibres,
 and the gateways in the homes with what each model can do.
 
-Each OLT's lines of one technology fill splitters (1:32 or 1:64, partly taken up) in turn,
-one or two splitters to a PON port; a line's received power is its port's laser power
-less the splitter's loss, the fibre's attenuation and its connectors (the ITU-T G.984
+Each OLT's lines of one technology fill splitters (partly taken up) in turn. Half the
+OLT-technology groups split once, one or two 1:32 or 1:64 splitters to a PON port; the
+others split twice, as Chinese FTTH mostly does: a 1:4 or 1:8 splitter in the street
+cabinet feeds 1:8 or 1:16 splitters in the buildings (1:32 or 1:64 in all), each of them a
+``splitter_id`` and several to a port. A line's received power is its port's laser power
+less the splitters' loss, the fibre's attenuation and its connectors (the ITU-T G.984
 class B+ budget: a healthy ONT reads about -15 to -25 dBm, and from -27 dBm on it starts
 to lose bits).
 """
@@ -15,7 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 
 SPLIT_RATIOS = np.array([32, 64], np.int32)
-SPLIT_LOSS_DB = np.array([17.2, 20.6])  # typical 1:32 and 1:64 splitter loss
+# Typical splitter insertion loss, dB, by ratio (ITU-T G.671 figures for PLC splitters).
+SPLIT_LOSS_DB = {4: 7.2, 8: 10.5, 16: 13.8, 32: 17.2, 64: 20.6}
+TWO_LEVEL_SHARE = 0.5  # OLT-technology groups split in two levels
+# Two-level splitting: (first level in the cabinet, second level in the building).
+TWO_LEVEL = ((4, 8), (4, 16), (8, 8))
 DB_PER_KM = 0.35  # attenuation at 1490 nm, splices included
 PORTS_PER_SLOT = 16
 # PON line rate shared by a port's lines, Mbit/s (G.984 GPON; G.9807.1 XGS-PON).
@@ -77,15 +84,23 @@ def build(
     n = len(olt)
     port, splitter = np.empty(n, np.int64), np.empty(n, np.int64)
     p_name, p_olt, p_tech, s_port, s_ratio, s_rank = [], [], [], [], [], []
+    level1: list[float] = []  # per port: its first-level splitter's loss (0: none)
     # One OLT and technology at a time (a port is GPON or XGS-PON), lines in random order.
     order = np.lexsort((rng.random(n), xgs, olt))
     bounds = np.flatnonzero(np.diff(olt[order] * 2 + xgs[order])) + 1
     slots_used: dict[int, int] = {}
     for group in np.split(order, bounds):
         o, tech = int(olt[group[0]]), bool(xgs[group[0]])
-        sizes = _splitter_sizes(len(group), rng)
+        first, second = TWO_LEVEL[rng.integers(len(TWO_LEVEL))]
+        if rng.random() < TWO_LEVEL_SHARE:
+            sizes = _splitter_sizes(len(group), rng, np.array([second], np.int32))
+            per_port = _fill(np.full(len(sizes[1]), first), len(sizes[1]))
+            level1 += [SPLIT_LOSS_DB[first]] * len(per_port)
+        else:
+            sizes = _splitter_sizes(len(group), rng, SPLIT_RATIOS)
+            per_port = _splitters_per_port(len(sizes[1]), rng)
+            level1 += [0.0] * len(per_port)
         ratios = sizes[1]
-        per_port = _splitters_per_port(len(ratios), rng)
         first_slot = slots_used.get(o, 0) + 1
         first_port = len(p_name)
         for k, count in enumerate(per_port):
@@ -108,7 +123,8 @@ def build(
         np.char.add(port_id[splitter_port], "/S"), np.array(s_rank).astype(str)
     )
     ratio = np.array(s_ratio, np.int32)
-    fibre_km, base_rx = _optical_budget(port, splitter, ratio, len(port_name), rng)
+    loss = np.array([SPLIT_LOSS_DB[int(r)] for r in ratio]) + np.array(level1)[splitter_port]
+    fibre_km, base_rx = _optical_budget(port, splitter, loss, len(port_name), rng)
     capacity = np.where(np.array(p_tech), PORT_CAPACITY["XGS-PON"], PORT_CAPACITY["GPON"])
     return Topology(
         port,
@@ -125,11 +141,14 @@ def build(
     )
 
 
-def _splitter_sizes(lines: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Lines per splitter (summing to ``lines``) and each splitter's ratio."""
-    # Enough splitters for the worst case (every one a lightly taken-up 1:32).
-    k = lines // 12 + 2
-    ratio = SPLIT_RATIOS[(rng.random(k) < 0.45).astype(int)]
+def _splitter_sizes(
+    lines: int, rng: np.random.Generator, ratios: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lines per splitter (summing to ``lines``) and each splitter's ratio, one of
+    ``ratios`` (the second of two drawn 45% of the time)."""
+    # Enough splitters for the worst case (every one a lightly taken-up smallest one).
+    k = lines // max(1, int(ratios.min() * 0.4)) + 2
+    ratio = ratios[np.minimum((rng.random(k) < 0.45).astype(int), len(ratios) - 1)]
     take = np.maximum(1, np.round(ratio * rng.uniform(0.4, 0.9, k))).astype(np.int64)
     cum = np.cumsum(take)
     used = int(np.searchsorted(cum, lines)) + 1
@@ -139,7 +158,12 @@ def _splitter_sizes(lines: int, rng: np.random.Generator) -> tuple[np.ndarray, n
 
 
 def _splitters_per_port(splitters: int, rng: np.random.Generator) -> list[int]:
-    counts = np.where(rng.random(splitters) < 0.3, 2, 1)
+    """One splitting level: one splitter to a port, two on 30% of them."""
+    return _fill(np.where(rng.random(splitters) < 0.3, 2, 1), splitters)
+
+
+def _fill(counts: np.ndarray, splitters: int) -> list[int]:
+    """Splitters per port, from ``counts`` in turn, the last port taking what is left."""
     cum = np.cumsum(counts)
     used = int(np.searchsorted(cum, splitters)) + 1
     counts = counts[:used]
@@ -150,18 +174,17 @@ def _splitters_per_port(splitters: int, rng: np.random.Generator) -> list[int]:
 def _optical_budget(
     port: np.ndarray,
     splitter: np.ndarray,
-    ratio: np.ndarray,
+    split_loss: np.ndarray,
     ports: int,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Fibre length and clean received power per line."""
+    """Fibre length and clean received power per line (``split_loss``: per splitter, its
+    loss and its port's first-level splitter's)."""
     n = len(port)
     laser = rng.normal(3.0, 0.6, ports)  # OLT port transmit power, class B+ +1.5..+5 dBm
-    feeder = np.clip(rng.lognormal(np.log(2.5), 0.65, len(ratio)), 0.3, 18.0)
+    feeder = np.clip(rng.lognormal(np.log(2.5), 0.65, len(split_loss)), 0.3, 18.0)
     km = feeder[splitter] + rng.uniform(0.05, 0.8, n)
-    loss = np.where(ratio == 64, SPLIT_LOSS_DB[1], SPLIT_LOSS_DB[0]) + rng.normal(
-        0, 0.4, len(ratio)
-    )
+    loss = split_loss + rng.normal(0, 0.4, len(split_loss))
     connectors = 2.0 + rng.exponential(0.7, n)
     rx = laser[port] - loss[splitter] - DB_PER_KM * km - connectors + rng.normal(0, 0.3, n)
     return np.round(km, 2), rx

@@ -46,6 +46,7 @@ CONDITIONS = (
 )
 LOOKALIKES = ("heavy_evening", "busy_port", "far_line", "garden_client", "old_cpe", "low_plan")
 POOR = 0.3  # evening badness from which a line-day counts as poor
+EVENING_ONLY = (sc.PORT_CONGESTION, sc.OLT_CONGESTION)
 
 
 def tables(lines: Lines) -> dict[str, pa.Table]:
@@ -79,7 +80,11 @@ def _line_days(lines: Lines) -> tuple[np.ndarray, ...]:
     out: list[tuple[np.ndarray, ...]] = []
     for d in range(lines.days):
         lo = lines.start_us + d * US_PER_DAY
-        on = np.flatnonzero((eps.onset < lo + US_PER_DAY) & (eps.end > lo))
+        on = (eps.onset < lo + US_PER_DAY) & (eps.end > lo)
+        # Congestion hurts at the evening peak only: an episode that starts after the
+        # day's 20:00-22:00 or ends before it leaves that evening as it was.
+        evening = (eps.onset < lo + 22 * US_PER_HOUR) & (eps.end > lo + 20 * US_PER_HOUR)
+        on = np.flatnonzero(on & (evening | ~np.isin(eps.kind, EVENING_ONLY)))
         # An episode that starts or ends that day is judged at its worst moment in it.
         at = np.clip(lo + 20 * US_PER_HOUR, eps.onset[on], eps.end[on] - 1)
         bad, worst = model.badness(lines.homes, eps, on, at, n)
