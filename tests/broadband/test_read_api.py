@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from telcolens.api import create_app
-from telcolens.broadband.results import load_line_days
+from telcolens.broadband.results import load_line_days, load_proof
+from telcolens.broadband.workorders import load_work_orders
 from telcolens.store.users import create_user
 from tests.broadband.test_results import lines, scores
 
@@ -144,10 +145,74 @@ def test_a_line_has_its_days_oldest_first(api, loaded: pd.DataFrame) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/summary", "/trend", "/poor-lines", "/lines/1", "/work-orders"]
-)  # fmt: skip
+    "path",
+    ["/summary", "/trend", "/poor-lines", "/lines/1", "/work-orders", "/scenarios", "/proof"],
+)
 def test_only_broadband_engineers_and_admins_read(api, path: str) -> None:
     client, _ = api
     url = f"/api/broadband{path}"
     assert client.get(url).status_code == 401
     assert client.get(url, headers=_login(client, "analyst")).status_code == 403
+
+
+ORDERS = pd.DataFrame(
+    [
+        {"scenario": "wifi_coverage", "action": "cpe_reboot", "day": DAYS[-1], "line_id": 1},
+        {"scenario": "wifi_coverage", "action": "cpe_reboot", "day": DAYS[-1], "line_id": 2},
+        {"scenario": "dns_auth", "action": "network_ticket", "day": DAYS[-1], "line_id": 3},
+        {
+            "scenario": "optical_splitter",
+            "action": "field_visit",
+            "day": DAYS[-1],
+            "element": "OLT-1/0/1/1/S1",
+            "element_type": "splitter",
+            "lines": [4, 5, 6],
+        },
+    ]
+)
+
+
+def test_the_scenario_breakdown_counts_active_orders_and_tickets(api) -> None:
+    client, bb = api
+    assert client.get("/api/broadband/scenarios", headers=bb).json() == []
+    with Session(client.app.state.engine) as s, s.begin():
+        load_work_orders(s, ORDERS, "test")
+    rows = client.get("/api/broadband/scenarios", headers=bb).json()
+    keys = ("scenario", "side", "line_orders", "tickets", "ticket_lines")
+    assert [tuple(r[k] for k in keys) for r in rows] == [
+        ("wifi_coverage", "home", 2, 0, 0),
+        ("dns_auth", "network", 1, 0, 0),
+        ("optical_splitter", "street", 0, 1, 3),
+    ]
+    tickets = client.get("/api/broadband/work-orders?kind=ticket", headers=bb).json()
+    assert tickets["total"] == 1 and tickets["items"][0]["n_lines"] == 3
+    own = client.get("/api/broadband/work-orders?kind=line", headers=bb).json()
+    assert own["total"] == 3 and {o["n_lines"] for o in own["items"]} == {0}
+    assert client.get("/api/broadband/work-orders?kind=x", headers=bb).status_code == 422
+    # A closed order leaves the breakdown.
+    first = own["items"][-1]["id"]
+    r = client.post(
+        f"/api/broadband/work-orders/{first}/cancel", json={"outcome": "dup"}, headers=bb
+    )
+    assert r.status_code == 200, r.text
+    rows = client.get("/api/broadband/scenarios", headers=bb).json()
+    assert {r["scenario"]: r["line_orders"] for r in rows}["wifi_coverage"] == 1
+
+
+def test_the_proof_is_what_was_loaded_last(api) -> None:
+    client, bb = api
+    assert client.get("/api/broadband/proof", headers=bb).json() == []
+    row = {
+        "scenario": "wifi_interference", "action": "remote_channel_change", "repairs": 4,
+        "lines": 4, "score_before": 31.5, "score_after": 77.0, "poor_before": 4,
+        "recovered": 0.75, "complaints_before": 150.0, "complaints_after": 25.0,
+        "closed_as_fixed": 4, "fixed_still_poor": 1, "first_repair_day": DAYS[3],
+        "last_repair_day": DAYS[9],
+    }  # fmt: skip
+    blind = {**row, "scenario": "not_diagnosed", "lines": 1, "poor_before": 0, "recovered": None}
+    for frame in (pd.DataFrame([row, blind]), pd.DataFrame([row])):
+        with Session(client.app.state.engine) as s, s.begin():
+            load_proof(s, frame, 7, "test")
+    got = client.get("/api/broadband/proof", headers=bb).json()
+    assert got == [{**row, "first_repair_day": DAYS[3].isoformat(),
+                    "last_repair_day": DAYS[9].isoformat(), "window_days": 7}]  # fmt: skip

@@ -158,7 +158,7 @@ def test_the_day_steps_load_puts_its_scores_in_the_store(
     assert result.load is not None
     for _ in range(2):  # the daily run loaded twice: one copy
         with Session(engine) as s, s.begin():
-            report = result.load(s, "daily")
+            report = result.load(s, "daily")["line_days"]
     assert report.days == [last]
     written = pd.read_parquet(result.outputs[0])
     rows = _rows(engine)

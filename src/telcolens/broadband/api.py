@@ -21,6 +21,7 @@ from pydantic import (
     create_model,
 )
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from telcolens.api.deps import CurrentUser, SessionDep, StoreRoute, allow, get_or_404
 from telcolens.api.paging import Paged, paginate
@@ -75,6 +76,7 @@ class WorkOrderRow(BaseModel):
     closed_by: str | None
     score_before: float | None = Field(description="The perception score when diagnosed.")
     score_after: float | None = Field(description="The perception score after the repair.")
+    n_lines: int = Field(description="The lines a ticket stands for; 0 for a line's order.")
 
     @classmethod
     def fields_of(cls, o: WorkOrder) -> dict[str, Any]:
@@ -197,6 +199,10 @@ def list_work_orders(
         int | None,
         Query(ge=0, le=INT64_MAX, description="Orders for the line, and tickets standing for it."),
     ] = None,
+    kind: Annotated[
+        Literal["line", "ticket"] | None,
+        Query(description="line: orders for one line; ticket: shared-cause tickets on elements."),
+    ] = None,
     page: Page = 1,
     page_size: PageSize = 50,
 ) -> dict[str, Any]:
@@ -214,6 +220,11 @@ def list_work_orders(
     if line is not None:
         tickets = select(TicketLine.work_order_id).where(TicketLine.line_id == line)
         q = q.where(or_(WorkOrder.line_id == line, WorkOrder.id.in_(tickets)))
+    if kind is not None:
+        q = q.where(
+            WorkOrder.element.is_(None) if kind == "line" else WorkOrder.element.is_not(None)
+        )
+    q = q.options(selectinload(WorkOrder.lines))
     total, rows = paginate(session, q.order_by(WorkOrder.id.desc()), page, page_size)
     return {
         "total": total,

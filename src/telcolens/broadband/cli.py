@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from telcolens.broadband import cli_diagnose, cli_gateways, cli_perception
+from telcolens.broadband import cli_diagnose, cli_gateways, cli_perception, cli_proof
 from telcolens.console import Group
 
 app = typer.Typer(
@@ -16,6 +16,7 @@ app = typer.Typer(
 )
 cli_perception.register(app)
 cli_diagnose.register(app)
+cli_proof.register(app)
 app.add_typer(cli_gateways.app)
 
 

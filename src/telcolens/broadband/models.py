@@ -96,6 +96,11 @@ class WorkOrder(Base):
         cascade="all, delete-orphan", order_by="TicketLine.line_id"
     )
 
+    @property
+    def n_lines(self) -> int:
+        """The lines a ticket stands for (0 for a line's own order)."""
+        return len(self.lines)
+
     __table_args__ = (
         UniqueConstraint("subject", "scenario", "active", name="uq_broadband_work_order_active"),
         # The queue's filter and order: newest first within a state.
@@ -157,3 +162,31 @@ class ScoredDay(Base):
     median_score: Mapped[float | None] = mapped_column(Float)
     # Per city: [{"city", "lines", "poor", "median_score"}], most lines first.
     cities: Mapped[list[Any]]
+
+
+class ProofRow(Base):
+    """The before/after of one scenario's repairs by one action (``telcolens.broadband.proof``).
+
+    The newest proof replaces the rows of the last one whole
+    (:func:`telcolens.broadband.results.load_proof`): the console's before/after chart and
+    its table read them.
+    """
+
+    __tablename__ = "broadband_proof"
+
+    scenario: Mapped[str] = mapped_column(String(32), primary_key=True)
+    action: Mapped[str] = mapped_column(String(32), primary_key=True)
+    repairs: Mapped[int] = mapped_column(Integer)
+    lines: Mapped[int] = mapped_column(Integer)
+    score_before: Mapped[float] = mapped_column(Float)
+    score_after: Mapped[float] = mapped_column(Float)
+    poor_before: Mapped[int] = mapped_column(Integer)  # lines poor in the week before
+    recovered: Mapped[float | None] = mapped_column(Float)  # of those, share with no poor day after
+    complaints_before: Mapped[float] = mapped_column(Float)  # per 100 lines per week
+    complaints_after: Mapped[float] = mapped_column(Float)
+    closed_as_fixed: Mapped[int] = mapped_column(Integer)
+    fixed_still_poor: Mapped[int] = mapped_column(Integer)
+    first_repair_day: Mapped[dt.date] = mapped_column(Date)
+    last_repair_day: Mapped[dt.date] = mapped_column(Date)
+    window_days: Mapped[int] = mapped_column(Integer)
+    computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -150,3 +150,43 @@ def line(
         "splitter_id": newest.splitter_id,
         "days": [{k: getattr(d, k) for k in LineDayRow.model_fields} for d in days],
     }
+
+
+class ScenarioRow(BaseModel):
+    scenario: str = Field(description="The diagnosed scenario (telcolens.broadband.models).")
+    side: str = Field(description="Where its cause lies: home, street or network.")
+    line_orders: int = Field(description="Active work orders on single lines.")
+    tickets: int = Field(description="Active shared-cause tickets on elements.")
+    ticket_lines: int = Field(description="The lines those tickets stand for.")
+
+
+@router.get("/scenarios", response_model=list[ScenarioRow])
+def scenarios(session: SessionDep) -> list[dict[str, Any]]:
+    """The active work orders per scenario: the scenario breakdown, most orders first."""
+    return results.scenario_breakdown(session)
+
+
+class ProofOut(BaseModel):
+    scenario: str = Field(description="Diagnosed before the repair; not_diagnosed if none.")
+    action: str = Field(description="What the repair did.")
+    repairs: int
+    lines: int = Field(description="Repaired lines judged (an element's repair: its lines).")
+    score_before: float = Field(description="Mean perception score, the week before.")
+    score_after: float = Field(description="Mean perception score, the week after.")
+    poor_before: int = Field(description="Lines poor on some day of the week before.")
+    recovered: float | None = Field(description="Of those, the share with no poor day after.")
+    complaints_before: float = Field(description="Complaints per 100 lines per week, before.")
+    complaints_after: float = Field(description="Complaints per 100 lines per week, after.")
+    closed_as_fixed: int = Field(description="Lines whose ticket was closed as fixed.")
+    fixed_still_poor: int = Field(description="Of those, still poor in the week after.")
+    first_repair_day: dt.date
+    last_repair_day: dt.date
+    window_days: int = Field(description="Days judged on each side of the repair day.")
+
+
+@router.get("/proof", response_model=list[ProofOut])
+def proof(session: SessionDep) -> list[dict[str, Any]]:
+    """Did the repairs work: the stored before/after per scenario and action."""
+    return [
+        {k: getattr(r, k) for k in ProofOut.model_fields} for r in results.stored_proof(session)
+    ]

@@ -22,7 +22,14 @@ from sqlalchemy import Select, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from telcolens.broadband.measures import MEASURES
-from telcolens.broadband.models import LineDay, ScoredDay
+from telcolens.broadband.models import (
+    ACTIVE_STATES,
+    LineDay,
+    ProofRow,
+    ScoredDay,
+    TicketLine,
+    WorkOrder,
+)
 from telcolens.dataset import read_table
 from telcolens.errors import BadInput
 from telcolens.store.audit import record
@@ -198,3 +205,60 @@ def line_history(session: Session, line_id: int) -> list[LineDay]:
 
 def stored_days(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(ScoredDay)) or 0
+
+
+def scenario_breakdown(session: Session) -> list[dict[str, Any]]:
+    """The active work orders per scenario: line orders, shared-cause tickets and the lines
+    the tickets stand for; most orders first."""
+    n_lines = (
+        select(func.count())
+        .select_from(TicketLine)
+        .where(TicketLine.work_order_id == WorkOrder.id)
+        .scalar_subquery()
+    )
+    q = (
+        select(
+            WorkOrder.scenario,
+            WorkOrder.side,
+            func.count().filter(WorkOrder.line_id.is_not(None)).label("line_orders"),
+            func.count().filter(WorkOrder.element.is_not(None)).label("tickets"),
+            func.coalesce(func.sum(n_lines), 0).label("ticket_lines"),
+        )
+        .where(WorkOrder.state.in_(ACTIVE_STATES))
+        .group_by(WorkOrder.scenario, WorkOrder.side)
+    )
+    rows = [dict(r._mapping) for r in session.execute(q)]
+    return sorted(rows, key=lambda r: (-(r["line_orders"] + r["tickets"]), r["scenario"]))
+
+
+PROOF_FIELDS = tuple(c.name for c in ProofRow.__table__.columns if c.name != "computed_at")
+
+
+def load_proof(session: Session, proof: pd.DataFrame, window: int, actor: str) -> int:
+    """Replace the stored proof by ``proof`` (:func:`telcolens.broadband.proof.proof`'s
+    rows), in the caller's transaction; the number of rows."""
+    missing = set(PROOF_FIELDS) - {"window_days"} - set(proof.columns)
+    if missing:
+        raise BadInput(f"the proof lacks column(s) {', '.join(sorted(missing))}")
+    rows = []
+    for r in proof.to_dict("records"):
+        row = {k: r[k] for k in PROOF_FIELDS if k != "window_days"}
+        row["recovered"] = _number(row["recovered"])
+        for k in ("first_repair_day", "last_repair_day"):
+            row[k] = pd.Timestamp(row[k]).date()
+        rows.append({**row, "window_days": window})
+    session.execute(delete(ProofRow))
+    if rows:
+        session.execute(insert(ProofRow), rows)
+    record(session, actor, "broadband.proof.load", "broadband_proof", "", rows=len(rows))
+    return len(rows)
+
+
+def load_proof_file(session: Session, path: Path, window: int, actor: str) -> int:
+    return load_proof(session, pq.read_table(path).to_pandas(), window, actor)
+
+
+def stored_proof(session: Session) -> list[ProofRow]:
+    """The stored proof, most lines first."""
+    q = select(ProofRow).order_by(ProofRow.lines.desc(), ProofRow.scenario, ProofRow.action)
+    return list(session.scalars(q))

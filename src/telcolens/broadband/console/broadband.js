@@ -1,6 +1,7 @@
 // Broadband lines: the newest day's poor lines per city on the map of Shandong, the trend of
 // poor lines, the work-order queue and the day's poor lines, each linking to its line page.
-// The scenario breakdown and shared-cause tickets wait for the diagnosis's results.
+// Below them, the scenario breakdown, the shared-cause tickets and the before/after proof
+// of the repairs (repairs.js).
 
 import { api, query } from "/static/js/api.js";
 import { echartsReady, makeChart } from "/static/js/charts.js";
@@ -9,6 +10,7 @@ import { dateTime, day, num, share } from "/static/js/format.js";
 import { t, tOr } from "/static/js/i18n.js";
 import { loadShandong } from "/static/js/shandong.js";
 import { field, pageHead, pager } from "/static/js/ui.js";
+import { proofPanel, scenarioPanel, ticketPanel } from "./repairs.js";
 
 const PAGE_SIZE = 25;
 const ORDER_PAGE_SIZE = 10;
@@ -194,19 +196,24 @@ function poorTable(list, ctx) {
 }
 
 export async function render(main, ctx) {
-  const q = { city: "", page: "1", state: "", orders: "1", ...ctx.query };
+  const q = { city: "", page: "1", state: "", orders: "1", tickets: "1", ...ctx.query };
   const page = Math.max(1, Number.parseInt(q.page, 10) || 1);
   const ordersPage = Math.max(1, Number.parseInt(q.orders, 10) || 1);
-  const [summary, trend, poor, orders] = await Promise.all([
+  const ticketsPage = Math.max(1, Number.parseInt(q.tickets, 10) || 1);
+  const [summary, trend, poor, orders, scenarios, tickets, proof] = await Promise.all([
     api("/api/broadband/summary"),
     api("/api/broadband/trend?days=30"),
     api(`/api/broadband/poor-lines${query({ city: q.city, page, page_size: PAGE_SIZE })}`),
     api(`/api/broadband/work-orders${query({ state: q.state, page: ordersPage, page_size: ORDER_PAGE_SIZE })}`),
+    api("/api/broadband/scenarios"),
+    api(`/api/broadband/work-orders${query({ kind: "ticket", page: ticketsPage, page_size: ORDER_PAGE_SIZE })}`),
+    api("/api/broadband/proof"),
   ]);
   if (ctx.stale()) return;
   const go = (changes) => ctx.navigate("broadband", { ...q, ...changes });
   const trendBox = h("div", { id: "bb-trend-chart", class: "chart" });
   const mapBox = h("div", { id: "bb-map-chart", class: "chart chart-map" });
+  const proofBox = proofPanel(proof);
   const cityOptions = summary.cities.filter((c) => c.city).map((c) => [c.city, cityLabel(c.city)]);
   main.append(
     pageHead(
@@ -227,6 +234,17 @@ export async function render(main, ctx) {
       ),
       h("section", { class: "panel", id: "bb-map" }, h("h2", {}, t("bb.map.title")), mapBox),
     ),
+    h(
+      "div",
+      { class: "grid-2" },
+      scenarioPanel(scenarios),
+      ticketPanel(
+        tickets,
+        stateBadge,
+        pager({ ...tickets, page: ticketsPage, page_size: ORDER_PAGE_SIZE }, (p) => go({ tickets: p })),
+      ),
+    ),
+    proofBox.node,
     h(
       "section",
       { class: "panel", id: "bb-orders" },
@@ -265,6 +283,7 @@ export async function render(main, ctx) {
     ),
   );
   makeChart(trendBox, trendOption(trend));
+  proofBox.draw();
   if (!echartsReady()) {
     makeChart(mapBox, {});
     return;
