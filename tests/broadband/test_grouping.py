@@ -121,6 +121,36 @@ def test_a_congested_port_and_a_congested_olt(engine: str) -> None:
     assert set(lines[lines.poor].line_id) == {1, 2, 3, 4, *range(21, 27)}
 
 
+def test_a_port_dimming_under_every_splitter_is_the_port_also_in_the_window(engine) -> None:
+    # A trunk fault dims every line of the port by the same decibels: S1's lines fall below
+    # sensitivity, S2's (nearer) stay in the window but read 6 dB below their best day.
+    dimmed = {"optical_rx_mean_dbm": -24.5, "optical_rx_min_dbm": -25.0}
+    rows = [on("OLT-A/0/1/0/S1", i, LOW_RX) for i in range(1, 5)]
+    rows += [on("OLT-A/0/1/0/S2", i, {**dimmed, "window_rx_best_dbm": -18.5}) for i in (5, 6, 7)]
+    _, tickets = diagnosed(engine, rows)
+    assert tickets[["element", "level", "scenario"]].values.tolist() == [
+        ["OLT-A/0/1/0", "pon_port", "optical_port"]
+    ]
+    # The same power on S2 as its usual level is no dimming: S1 alone, a splitter's fault.
+    usual = {**dimmed, "window_rx_best_dbm": -24.3}
+    rows = rows[:4] + [on("OLT-A/0/1/0/S2", i, usual) for i in (5, 6, 7)]
+    _, tickets = diagnosed(engine, rows)
+    assert tickets[["element", "level"]].values.tolist() == [["OLT-A/0/1/0/S1", "splitter"]]
+
+
+def test_fast_lines_slower_in_the_evening_without_queueing_are_no_congestion(engine) -> None:
+    # OLT-P's port 0/1/0 is congested (its evening queues); on 0/1/1 the fast lines' evening
+    # test is TCP-bound at half the off-peak one with no queueing delay: neither a ticket
+    # of its own nor the OLT's uplink.
+    tcp_bound = {"wan_dl_peak_mbps": 150.0, "dl_peak_mbps": 150.0, "latency_peak_ms": 8.5}
+    rows = [on("OLT-P/0/1/0/S1", i, CONGESTED) for i in range(1, 5)]
+    rows += [on("OLT-P/0/1/1/S1", i, tcp_bound) for i in range(5, 9)]
+    _, tickets = diagnosed(engine, rows)
+    assert tickets[["element", "level", "scenario"]].values.tolist() == [
+        ["OLT-P/0/1/0", "pon_port", "port_congestion"]
+    ]
+
+
 def test_a_fault_keeps_its_ticket_on_the_days_few_lines_show_it(engine: str) -> None:
     # Day 1: the splitter's lines dim together; day 2 (its repair, at dawn) only one
     # still shows it: the same ticket, not a visit of its own.

@@ -70,7 +70,17 @@ def shared_elements(t: ir.Table, s: Any) -> ir.Table:
     # Dark: no report all day, or reports missing and none in the evening (an ONT that
     # lost its light; a gateway switched off for the night reports in the evening).
     dark = (t.samples == 0) | ((t.missing_samples >= s.dark_samples) & t.latency_peak_ms.isnull())
-    t = t.mutate(_affected=t.sign_optical | dark, _dark=dark, _reported=t.samples > 0)
+    # A full shared link queues: its lines' evening round trip rises with their evening
+    # speed test. A slower evening test alone is no shared congestion: over a fast plan one
+    # TCP flow is capped by the round trip and loss (Mathis et al.), which rise a little
+    # in every evening, so the fast lines of a port all look slower then.
+    queued = t.sign_congestion & t.rule_evening_latency
+    t = t.mutate(
+        _affected=t.sign_optical | t.dimmed | dark,
+        _dark=dark,
+        _reported=t.samples > 0,
+        _queued=queued,
+    )
     split = t.group_by(["day", "splitter_id"]).aggregate(
         _s_n=t.count(),
         _s_k=t._affected.sum(),
@@ -92,10 +102,10 @@ def shared_elements(t: ir.Table, s: Any) -> ir.Table:
         _p_k=t._affected.sum(),
         _p_sure=t.sign_optical.sum(),
         _p_splitters=t.splitter_id.nunique(),
-        _p_hit=t.splitter_id.nunique(where=t.sign_optical),
+        _p_hit=t.splitter_id.nunique(where=t.sign_optical | t.dimmed),
         _p_q_splitters=t.splitter_id.nunique(where=t._s_q),
         _p_reported=t._reported.sum(),
-        _p_congested=(t.sign_congestion & t._reported).sum(),
+        _p_congested=(t._queued & t._reported).sum(),
         _p_dark=t._dark.sum(),
     )
     single_as_port = s.single_splitter_level == "pon_port"
