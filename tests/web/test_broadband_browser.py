@@ -1,8 +1,9 @@
 """The broadband pages in headless Chromium, on a small generated province's results.
 
 The page shows the newest day's figures, the trend of poor lines, the map of poor-line
-shares by city, the work-order queue and the poor lines; a line opens its own page with
-its score history. Markup planted in a city, a reason or an order renders as text.
+shares by city, the work-order queue, the scenario breakdown, the shared-cause tickets, the
+before/after proof of the repairs and the poor lines; a line opens its own page with its
+score history. Markup planted in a city, a reason, an order or a proof renders as text.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typer.testing import CliRunner
 
 from telcolens import engine as engines
 from telcolens.broadband.day import run_demo
-from telcolens.broadband.results import load_line_days
+from telcolens.broadband.results import load_line_days, load_proof, load_scores_file
 from telcolens.broadband.workorders import create_work_order, transition
 from telcolens.capabilities import DemoContext
 from telcolens.cli import app
@@ -51,7 +52,7 @@ def _store(tmp: Path) -> str:
 
 @pytest.fixture(scope="module")
 def results(province: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, pd.DataFrame]:
-    """The broadband demo step over the test province, loaded with two work orders.
+    """The broadband demo step's scores over the test province, with two work orders.
 
     Returns the store's URL and the scored line days with their cities.
     """
@@ -67,7 +68,7 @@ def results(province: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[s
     worst = newest[newest.poor == 1].sort_values(["score", "line_id"]).iloc[0]
     engine = make_engine(url)
     with sessionmaker(engine)() as s, s.begin():
-        result.load(s, "test")
+        load_scores_file(s, result.outputs[0], province, "test")  # the orders: below
         day = pd.Timestamp(worst.day).date()
         order = create_work_order(
             s,
@@ -214,6 +215,8 @@ CITY = '<img src=x onerror="window.__xss=1" data-xss>xss:city'
 REASONS = '"><script data-xss>window.__xss=1</script>xss:reasons'
 SPLITTER = '<svg data-xss onload="window.__xss=1"></svg>xss:splitter'
 ASSIGNEE = "'\"><img src=x data-xss onerror=window.__xss=1>xss:who"
+SCENARIO = "<b data-xss>xss:scenario</b>"  # 32 characters at most: the store's column
+
 WATCH = """
 window.__planted = 0;
 new MutationObserver((records) => {
@@ -247,6 +250,13 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int
             "broadband",
         )
         transition(s, order, "dispatch", "broadband", assignee=ASSIGNEE[:60])
+        proof = {
+            "scenario": SCENARIO[:32], "action": ASSIGNEE[:32], "repairs": 2, "lines": 2,
+            "score_before": 20.0, "score_after": 70.0, "poor_before": 2, "recovered": 0.5,
+            "complaints_before": 100.0, "complaints_after": 0.0, "closed_as_fixed": 2,
+            "fixed_still_poor": 1, "first_repair_day": day, "last_repair_day": day,
+        }  # fmt: skip
+        load_proof(s, pd.DataFrame([proof]), 7, "test")
     engine.dispose()
     with serving(url) as base:
         yield base, line
@@ -289,6 +299,13 @@ def test_planted_markup_shows_as_text(browser: Browser, planted: tuple[str, int]
         _tip(page, "#bb-map-chart", names.index(CITY))
         _tip(page, "#bb-trend-chart", 0)
         expect(page.locator("#bb-trend-chart")).to_contain_text("Poor lines")
+        expect(page.locator("#bb-tickets")).to_contain_text(SPLITTER[:60])
+        expect(page.locator("#bb-scenarios")).to_contain_text("Optical power, splitter")
+        expect(page.locator("#bb-proof tbody")).to_contain_text(SCENARIO[:32])
+        expect(page.locator("#bb-proof tbody")).to_contain_text(ASSIGNEE[:32])
+        page.wait_for_selector("#bb-proof-chart[data-rendered='1']")
+        _tip(page, "#bb-proof-chart", 0)
+        expect(page.locator("#bb-proof-chart")).to_contain_text("xss:scenario")
         _inert(page)
 
         page.goto(f"{base}/#/broadband/lines/{line}")
@@ -330,3 +347,25 @@ def test_after_the_demo_the_trend_shows_thirty_days(browser: Browser, demo: str)
     # Lines were scored on every day (a share, not null), and the month had poor lines.
     assert all(isinstance(x, float | int) for x in share), share
     assert sum(poor) > 0 and sum(1 for n in poor if n > 0) >= 15, poor
+
+
+def test_after_the_demo_the_diagnosis_fills_the_queue_and_the_proof(
+    browser: Browser, demo: str
+) -> None:
+    with open_page(browser) as page:
+        login(page, demo, "broadband")
+        # The demo's last week has poor lines of several scenarios, and shared causes.
+        scenarios = page.locator("#bb-scenarios tbody tr")
+        expect(scenarios.first).to_have_attribute("data-scenario", re.compile(r"^[a-z_]+$"))
+        assert scenarios.count() >= 3
+        expect(page.locator("#bb-tickets tbody tr[data-order-id]").first).to_be_visible()
+        # Its repairs are judged on the weeks around them, scenario by scenario.
+        proof = _chart(page, "#bb-proof-chart")
+        before, after = proof["series"]
+        assert len(before) == len(after) >= 3
+        assert sum(after) > sum(before)  # the repairs raised the scores on the whole
+        assert page.locator("#bb-proof tbody tr[data-scenario]").count() >= len(before)
+        page.locator("#bb-proof").scroll_into_view_if_needed()
+        page.screenshot(
+            path=str(SCREENSHOT.with_name("console-broadband-demo.png")), full_page=True
+        )

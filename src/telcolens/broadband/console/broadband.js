@@ -234,15 +234,11 @@ export async function render(main, ctx) {
       ),
       h("section", { class: "panel", id: "bb-map" }, h("h2", {}, t("bb.map.title")), mapBox),
     ),
-    h(
-      "div",
-      { class: "grid-2" },
-      scenarioPanel(scenarios),
-      ticketPanel(
-        tickets,
-        stateBadge,
-        pager({ ...tickets, page: ticketsPage, page_size: ORDER_PAGE_SIZE }, (p) => go({ tickets: p })),
-      ),
+    scenarioPanel(scenarios),
+    ticketPanel(
+      tickets,
+      stateBadge,
+      pager({ ...tickets, page: ticketsPage, page_size: ORDER_PAGE_SIZE }, (p) => go({ tickets: p })),
     ),
     proofBox.node,
     h(
