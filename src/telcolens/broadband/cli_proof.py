@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Annotated
 
 import pyarrow.parquet as pq
@@ -108,5 +109,47 @@ def _table(frame, window: int) -> Table:
     return table
 
 
+def evaluate_proof_command(
+    data: DataOption,
+    out: OutDirOption,
+    days: Annotated[int, typer.Option(min=3, help="Days diagnosed before the last sample.")] = 36,
+    window: Annotated[
+        int, typer.Option(min=1, help="Days judged on each side of a repair day.")
+    ] = WINDOW_DAYS,
+) -> None:
+    """Score the proof against a generated province's truth (truth/broadband_repair_truth):
+    do the repairs that fixed their cause recover, and the others not?"""
+    from telcolens.broadband.evaluate_proof import evaluate_proof
+
+    with status(f"Judging the repairs of {data} against its truth"):
+        found, per = evaluate_proof(data, days=days, window=window)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "proof_evaluation.json").write_text(json.dumps(found, indent=2) + "\n")
+    per.to_parquet(out / "proof_lines.parquet", index=False)
+    table = Table(
+        title=f"The proof against the truth ({found['poor_before']:,} repaired lines poor before)"
+    )
+    for col in ("repairs whose cause was", "lines", "recovered", "score change"):
+        table.add_column(col, justify="left" if col.startswith("repairs") else "right")
+    for label, key in (("fixed", "cause_fixed"), ("not fixed", "cause_not_fixed")):
+        g = found[key]
+        table.add_row(
+            label,
+            f"{g['lines']:,}",
+            "-" if g["recovered"] is None else f"{g['recovered']:.0%}",
+            "-" if g["score_change"] is None else f"{g['score_change']:+.1f}",
+        )
+    console.print(table)
+    console.print(
+        f"closed as fixed: {found['closed_as_fixed']:,}; of them the cause not fixed: "
+        f"{found['closed_as_fixed_cause_not_fixed']:,} "
+        f"({found['closed_as_fixed_cause_not_fixed_still_poor']:,} still poor after); "
+        f"scenario named as the truth's: {found['scenario_right']:.1%}"
+    )
+    console.print(f"Wrote proof_evaluation.json and proof_lines.parquet to [bold]{out}[/]")
+
+
 def register(app: typer.Typer) -> None:
+    """Add ``proof`` and ``evaluate-proof`` to the ``broadband`` group."""
     app.command("proof")(proof_command)
+    app.command("evaluate-proof")(evaluate_proof_command)
