@@ -72,3 +72,34 @@ def test_alarms_on_the_stream_become_incidents_in_the_store(
         assert conn.execute(sa.text("SELECT count(*) FROM incidents")).scalar() == incidents
     assert again.rows == 0
     store.dispose()
+
+
+def test_gateway_samples_on_the_stream_become_scores_and_work_orders(
+    province: Path, names, tmp_path: Path
+) -> None:
+    from telcolens.broadband.follow import follow_kpi
+
+    data = _references(province, tmp_path / "data")
+    assert part_files(data, "broadband_lines")  # the lines are reference data
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    store = make_engine(url)
+    upgrade(store)
+    publish(names, province, table="broadband_kpi", rows_per_message=20_000)
+    report = asyncio.run(follow_kpi(data, store, names=names, once=True, max_wait=0.5))
+    kpi = pd.read_parquet(table_dir(province, "broadband_kpi"))
+    assert report.rows == len(kpi) > 0
+    last = kpi.sample_time.dt.date.max()
+    sampled = kpi[kpi.sample_time.dt.date == last].line_id.nunique()
+    count = "SELECT count(*) FROM {}"
+    with store.connect() as conn:
+        scored = conn.execute(
+            sa.text("SELECT count(*) FROM broadband_line_days WHERE day = :d"), {"d": last}
+        ).scalar()
+        orders = conn.execute(sa.text(count.format("broadband_work_orders"))).scalar()
+    assert scored == sampled and orders > 0
+    # Following again finds nothing new and changes nothing.
+    again = asyncio.run(follow_kpi(data, store, names=names, once=True, max_wait=0.5))
+    with store.connect() as conn:
+        assert conn.execute(sa.text(count.format("broadband_work_orders"))).scalar() == orders
+    assert again.rows == 0
+    store.dispose()

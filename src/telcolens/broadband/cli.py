@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from telcolens.broadband import cli_diagnose, cli_gateways, cli_perception, cli_proof
+from telcolens.broadband import (
+    cli_diagnose,
+    cli_follow,
+    cli_gateways,
+    cli_perception,
+    cli_proof,
+)
 from telcolens.console import Group
 
 app = typer.Typer(
@@ -17,6 +23,7 @@ app = typer.Typer(
 cli_perception.register(app)
 cli_diagnose.register(app)
 cli_proof.register(app)
+cli_follow.register(app)
 app.add_typer(cli_gateways.app)
 
 
