@@ -67,26 +67,28 @@ def run_day_step(ctx: DayContext) -> DemoResult:
 
 def run_demo(ctx: DemoContext) -> DemoResult:
     t = ctx.tables
-    out = engines.write_parquet(ctx.con, line_scores(t["broadband_kpi"]), ctx.out_dir / SCORES_FILE)
+    folder = ctx.out_dir / "broadband"  # the demo's results folder holds every capability's
+    folder.mkdir(parents=True, exist_ok=True)
+    out = engines.write_parquet(ctx.con, line_scores(t["broadband_kpi"]), folder / SCORES_FILE)
     scored = pq.read_table(out, columns=["day"])
     days = sorted(set(pc.unique(scored["day"]).to_pylist()))
     if not days:
-        return _result(out, None, None, ctx.data_dir, ctx.out_dir)
+        return _result(out, None, None, ctx.data_dir, folder)
     # One diagnosis of every day: the proof judges each repair on the diagnosis before it.
     every = [days[0] + dt.timedelta(days=k) for k in range((days[-1] - days[0]).days + 1)]
     result = diagnose(t["broadband_kpi"], t["broadband_lines"], every)
-    with _materialised(ctx.con, result.line_days, ctx.out_dir) as diagnosed:
+    with _materialised(ctx.con, result.line_days, folder) as diagnosed:
         # The work-order queue: the diagnoses of the last week, as a day run leaves it.
         poor = flagged(diagnosed)
         found = _write_found(
             ctx.con,
             poor.filter(poor.day > every[-1] - dt.timedelta(days=DIAGNOSIS_DAYS)),
-            ctx.out_dir,
+            folder,
         )
         repairs = [t[k] for k in ("broadband_repairs", "broadband_lines", "broadband_complaints")]
         proof = proof_of(diagnosed, *repairs)
-        proved = engines.write_parquet(ctx.con, proof, ctx.out_dir / PROOF_FILE)
-    return _result(out, found, proved, ctx.data_dir, ctx.out_dir)
+        proved = engines.write_parquet(ctx.con, proof, folder / PROOF_FILE)
+    return _result(out, found, proved, ctx.data_dir, folder)
 
 
 @contextmanager
