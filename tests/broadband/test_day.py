@@ -12,8 +12,8 @@ import pytest
 
 from telcolens.broadband.day import SCORES_FILE, run_day_step
 from telcolens.broadband.models import WorkOrder
-from telcolens.broadband.queue import DIAGNOSES_FILE, TICKETS_FILE
 from telcolens.broadband.perception import load_params
+from telcolens.broadband.queue import DIAGNOSES_FILE, TICKETS_FILE
 from telcolens.capabilities import DayContext
 from telcolens.dataset import read_table, table_days
 from telcolens.engine import connect

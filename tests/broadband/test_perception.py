@@ -15,6 +15,7 @@ import typer
 from typer.testing import CliRunner
 
 from telcolens.broadband import perception as P
+from telcolens.broadband import perception_fit as F
 from telcolens.broadband.cli_perception import register
 from telcolens.broadband.measures import MEASURES
 from telcolens.broadband.ofcom import read_panel
@@ -43,7 +44,7 @@ def params() -> dict:
 
 def test_cross_validated_ranking_meets_the_acceptance_line(panel) -> None:
     """docs/broadband.md reports 0.909 (10 folds x 5); one repeat here, 0.90 the bar."""
-    folds = P.cross_validate(panel, folds=10, repeats=1, seed=0)
+    folds = F.cross_validate(panel, folds=10, repeats=1, seed=0)
     assert len(folds) == 10 and folds.lines.sum() == 1250
     assert folds.score_rho.mean() >= 0.90, folds.round(4).to_string()
     # Download speed alone, the reference the issue quotes (about 0.80)...
@@ -53,10 +54,10 @@ def test_cross_validated_ranking_meets_the_acceptance_line(panel) -> None:
 
 
 def test_the_shipped_parameters_are_what_fit_perception_makes(panel, params) -> None:
-    lab = P.fit_lab(LAB)
-    assert P.LabCurve(**params["opinion"]["lab"]) == pytest.approx(lab)
+    lab = F.fit_lab(LAB)
+    assert F.LabCurve(**params["opinion"]["lab"]) == pytest.approx(lab)
     settings = params["settings"] | {"poor_below": params["poor_below"]}
-    refit = P.fit_panel(panel, lab=lab, **settings).to_params()
+    refit = F.fit_panel(panel, lab=lab, **settings).to_params()
     shipped = {k: v for k, v in params.items() if k != "fitted"}
     assert _close(json.loads(json.dumps(refit)), shipped)
     assert params["fitted"]["cross_validation"]["score_rho_mean"] >= 0.90
@@ -92,15 +93,15 @@ def test_scores_opinions_and_poor_are_consistent(panel, params) -> None:
     by_score = scored.sort_values("score")
     assert (np.diff(by_score.opinion.to_numpy()) >= -1e-12).all()  # the same order
     # A score reads as a percentile of the fitted lines: the median video line is near 50.
-    video = P.video_lines(scored)
+    video = F.video_lines(scored)
     assert video.score.median() == pytest.approx(50, abs=3)
 
 
 def test_the_opinion_scale_follows_the_lab(panel, params) -> None:
     """The fitted curve against the lab's opinion of the sessions the lines got, by band."""
-    lab = P.LabCurve(**params["opinion"]["lab"])
-    video = P.video_lines(P.score_frame(panel, params))
-    observed = P.line_opinion(video, lab)
+    lab = F.LabCurve(**params["opinion"]["lab"])
+    video = F.video_lines(P.score_frame(panel, params))
+    observed = F.line_opinion(video, lab)
     bands = pd.qcut(video.score, 5, labels=False)
     fitted, lab_mean = video.opinion.groupby(bands).mean(), observed.groupby(bands).mean()
     assert (fitted - lab_mean).abs().max() < 0.1
@@ -154,7 +155,7 @@ def test_pandas_and_ibis_give_the_same_scores(engine: str, params) -> None:
 
 
 def test_parameters_round_trip_and_bad_ones_are_refused(panel, params, tmp_path: Path) -> None:
-    model = P.PerceptionModel.from_params(params)
+    model = F.PerceptionModel.from_params(params)
     assert model.predict(panel) == pytest.approx(P.score_frame(panel, params).score)
     assert model.to_params() == {k: v for k, v in params.items() if k != "fitted"}
     bad = copy.deepcopy(params)
@@ -174,7 +175,7 @@ def test_parameters_round_trip_and_bad_ones_are_refused(panel, params, tmp_path:
 
 def test_fitting_refuses_a_panel_without_video(params) -> None:
     with pytest.raises(P.PerceptionError, match="only Ofcom's 2015"):
-        P.fit_panel(read_panel(DATA / "ofcom" / "ofcom_broadband_2014.csv"))
+        F.fit_panel(read_panel(DATA / "ofcom" / "ofcom_broadband_2014.csv"))
 
 
 def test_cli_scores_an_ofcom_panel(tmp_path: Path) -> None:

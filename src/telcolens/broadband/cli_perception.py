@@ -15,15 +15,8 @@ from rich.table import Table
 from telcolens import csvsafe
 from telcolens.broadband.measures import MEASURES
 from telcolens.broadband.ofcom import read_panel
-from telcolens.broadband.perception import (
-    LabCurve,
-    PerceptionError,
-    cross_validate,
-    fit_lab,
-    fit_panel,
-    load_params,
-    score_frame,
-)
+from telcolens.broadband.perception import PerceptionError, load_params, score_frame
+from telcolens.broadband.perception_fit import LabCurve, cross_validate, fit_lab, fit_panel
 from telcolens.console import console, reporting
 
 SCORE_COLUMNS = ("line_id", "score", "poor", "reasons", "opinion")
