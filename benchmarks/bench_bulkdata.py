@@ -46,7 +46,7 @@ def serve(data_dir: str, port: int, linger: float) -> None:
     from fastapi import FastAPI
 
     from telcolens.api import errors
-    from telcolens.broadband.collector import install, router
+    from telcolens.broadband.collector_api import install, router
 
     app = FastAPI()
     app.include_router(router)

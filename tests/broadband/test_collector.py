@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from telcolens.api import errors
 from telcolens.broadband import collector as collector_module
-from telcolens.broadband.collector import BulkDataCollector, install, router
+from telcolens.broadband.collector import BulkDataCollector
+from telcolens.broadband.collector_api import install, router
 from telcolens.broadband.gateways import (
     GatewayError,
     GatewayStore,

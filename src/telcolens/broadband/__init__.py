@@ -21,7 +21,7 @@ CAPABILITY = Capability(
         ),
     ),
     routers=(
-        "telcolens.broadband.collector:router",
+        "telcolens.broadband.collector_api:router",
         "telcolens.broadband.api:router",
         "telcolens.broadband.read_api:router",
     ),

@@ -2,7 +2,7 @@
 one, and its steps (``telcolens.broadband.workorders`` holds the rules).
 
 Every route is the broadband engineers' (and admin's). The Bulk Data collector's routes
-under ``/api/broadband/bulkdata`` are in :mod:`telcolens.broadband.collector`.
+under ``/api/broadband/bulkdata`` are in :mod:`telcolens.broadband.collector_api`.
 """
 
 from __future__ import annotations

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from telcolens.broadband import collector
+from telcolens.broadband import collector_api
 from telcolens.settings import get_settings
 
 
 def install(app: Any) -> None:
     """Collect Bulk Data into ``TELCOLENS_BROADBAND_DATA_DIR`` (unset: the endpoint is 503)."""
-    collector.install(app, get_settings().broadband_data_dir)
+    collector_api.install(app, get_settings().broadband_data_dir)
