@@ -56,6 +56,8 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/broadband/trend"): BROADBAND,
     ("GET", "/api/broadband/poor-lines"): BROADBAND,
     ("GET", "/api/broadband/lines/{line_id}"): BROADBAND,
+    ("GET", "/api/broadband/scenarios"): BROADBAND,
+    ("GET", "/api/broadband/proof"): BROADBAND,
     ("GET", "/api/admin/users"): set(),
     ("POST", "/api/admin/users"): set(),
     ("GET", "/api/admin/audit"): set(),
