@@ -10,17 +10,15 @@ import pytest
 from telcolens.broadband.bulkdata import (
     BulkDataError,
     DecodedReport,
-    KpiSpec,
     Refusal,
     Sample,
     collection_time,
     decode_report,
     interval_deltas,
-    is_counter,
     parse_body,
     to_row,
-    unit_conversion,
 )
+from telcolens.broadband.tr181 import KpiSpec, is_counter, unit_conversion
 from telcolens.schema import BROADBAND_KPI, TIMESTAMP, Column, Table
 
 STA = "Device.WiFi.MultiAP.APDevice.1.Radio.1.AP.1.AssociatedDevice"

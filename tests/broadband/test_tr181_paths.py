@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from telcolens.broadband.bulkdata import (
+from telcolens.broadband.tr181 import (
     EXTRA_COUNTERS,
     NATIVE_UNITS,
     NO_READING,

@@ -40,14 +40,21 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, Literal
+from typing import Any
 
 import orjson
 import pyarrow as pa
 
+from telcolens.broadband.tr181 import (
+    NO_READING,
+    KpiField,
+    KpiSpec,
+    Unstorable,
+    instance_numbers,
+    parameter_template,
+)
 from telcolens.errors import BadInput
-from telcolens.schema import BROADBAND_KPI, Column, Table
+from telcolens.schema import Column
 
 SERIAL_NUMBER = "Device.DeviceInfo.SerialNumber"
 UPTIME = "Device.DeviceInfo.UpTime"
@@ -59,104 +66,11 @@ EPOCH = dt.datetime(1970, 1, 1)
 # number is the device's time since boot (the data model's fallback without a clock).
 _MS_THRESHOLD = 10**11
 _ABSOLUTE_FROM = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-_STA = "Device.WiFi.MultiAP.APDevice.{i}.Radio.{i}.AP.{i}.AssociatedDevice.{i}."
-
-# TR-181 statistics counters (StatsCounter32/64 of a ``...Stats`` object), cumulative since
-# the device booted or the interface (or a Wi-Fi client's association) was reset: those of
-# the interface stack (BaseInterfaceStats, Layer2InterfaceStats), Ethernet, Wi-Fi, steering.
-COUNTER_NAMES = frozenset(
-    str.split(
-        """BytesSent BytesReceived PacketsSent PacketsReceived ErrorsSent ErrorsReceived
-    UnicastPacketsSent UnicastPacketsReceived DiscardPacketsSent DiscardPacketsReceived
-    MulticastPacketsSent MulticastPacketsReceived BroadcastPacketsSent BroadcastPacketsReceived
-    UnknownProtoPacketsReceived Collisions PausePacketsSent PausePacketsReceived RetransCount
-    FailedRetransCount RetryCount MultipleRetryCount ACKFailureCount AggregatedPacketCount
-    FCSErrorCount PLCPErrorCount BTMAttempts BTMFailures BTMQueryResponses BTMSuccesses
-    BlacklistAttempts BlacklistFailures BlacklistSuccesses NoCandidateAPFailures"""
-    )
-)
-# Cumulative counters outside a Stats object.
-EXTRA_COUNTERS = frozenset(
-    {
-        "Device.WiFi.MultiAP.APDevice.{i}.BackhaulBytesReceived",
-        "Device.WiFi.MultiAP.APDevice.{i}.BackhaulBytesSent",
-        "Device.WiFi.MultiAP.APDevice.{i}.Radio.{i}.AP.{i}.BTMAttempts",
-        "Device.WiFi.MultiAP.APDevice.{i}.Radio.{i}.AP.{i}.BTMQueryResponses",
-        "Device.WiFi.MultiAP.APDevice.{i}.Radio.{i}.AP.{i}.BlacklistAttempts",
-        "Device.IP.Diagnostics.UDPEchoConfig.PacketsReceived",
-        "Device.IP.Diagnostics.UDPEchoConfig.PacketsResponded",
-        "Device.IP.Diagnostics.UDPEchoConfig.BytesReceived",
-        "Device.IP.Diagnostics.UDPEchoConfig.BytesResponded",
-    }
-)
-
-# The unit a parameter's value is encoded in, where it is not its column's unit by name
-# (TR-181's ``units``, or its data type). Each is a TR-181 int or unsignedInt, so a value with
-# a fraction (-21.5 for OpticalSignalLevel: dBm sent where thousandths are due) is refused
-# rather than read as -0.0215 dBm. tests/broadband/test_tr181_paths.py checks these, and the
-# columns not listed, against the TR-181 XML.
-NATIVE_UNITS: dict[str, str] = {
-    "Device.Optical.Interface.{i}.OpticalSignalLevel": "0.001 dBm",  # Dbm1000
-    "Device.Optical.Interface.{i}.TransmitOpticalLevel": "0.001 dBm",  # Dbm1000
-    _STA + "SignalStrength": "RCPI",  # IEEE 802.11-2020 Table 9-176
-    _STA + "Noise": "ANPI",  # IEEE 802.11-2020 11.10.9.4
-    _STA + "LastDataDownlinkRate": "kbps",
-    _STA + "LastDataUplinkRate": "kbps",
-    "Device.DeviceInfo.ProcessStatus.CPUUsage": "percent",
-    "Device.DeviceInfo.MemoryStatus.Total": "KiB",
-    "Device.DeviceInfo.MemoryStatus.Free": "KiB",
-    "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.Value": "degrees celsius",
-    "Device.DeviceInfo.UpTime": "seconds",
-    "Device.Ethernet.Interface.{i}.CurrentBitRate": "Mbps",
-}
-# Values that TR-181 defines as "no reading": the instance is left out, not refused.
-NO_READING: dict[str, frozenset[int]] = {
-    "Device.DeviceInfo.TemperatureStatus.TemperatureSensor.{i}.Value": frozenset({-274}),
-    _STA + "SignalStrength": frozenset({255}),  # RCPI 255: measurement not available
-    _STA + "Noise": frozenset({255}),  # ANPI 255: measurement not available
-}
-
-# Unit names (TR-181's and the schema's) -> (quantity, scale, offset): a value v in the unit
-# is v * scale + offset in the quantity's base unit ("_" stands for a space in a name).
-_UNITS: dict[str, tuple[str, float, float]] = {
-    name: (quantity, scale, offset)
-    for quantity, scale, offset, names in (
-        ("power level", 1.0, 0.0, "dBm"),
-        ("power level", 0.001, 0.0, "0.001_dBm"),
-        ("power level", 0.5, -110.0, "RCPI ANPI"),
-        ("ratio level", 1.0, 0.0, "dB"),
-        ("time", 1e-6, 0.0, "microseconds us"),
-        ("time", 1e-3, 0.0, "milliseconds ms"),
-        ("time", 1.0, 0.0, "seconds s"),
-        ("time", 60.0, 0.0, "minutes min"),
-        ("data", 1.0, 0.0, "bytes octets"),
-        ("data", 1024.0, 0.0, "KiB"),
-        ("data", 1024.0**2, 0.0, "MiB"),
-        ("rate", 1e3, 0.0, "kbps kbit/s"),
-        ("rate", 1e6, 0.0, "Mbps Mbit/s"),
-        ("rate", 1e9, 0.0, "Gbps Gbit/s"),
-        ("share", 1.0, 0.0, "percent percentage %"),
-        ("temperature", 1.0, 0.0, "degrees_celsius degrees_Celsius °C"),
-        ("count", 1.0, 0.0, "packets"),
-        ("current", 1e-3, 0.0, "mA"),
-        ("voltage", 1e-3, 0.0, "mV"),
-        ("power", 1e-3, 0.0, "mW"),
-    )
-    for name in (n.replace("_", " ") for n in names.split())
-}
-
-_INSTANCE = re.compile(r"(?<=\.)\d+(?=\.)")
 _INT_TEXT = re.compile(r"[+-]?\d+")
-Kind = Literal["gauge", "counter", "entries", "text"]
-Combine = Literal["sum", "mean", "min", "max", "first"]
 
 
 class BulkDataError(BadInput):
     """A request body that is not a TR-181 Bulk Data JSON report at all (answered 400)."""
-
-
-class _Garbage(Exception):
-    """One report instance that cannot be stored; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -184,41 +98,6 @@ class RawReport:
 
 
 @dataclass(frozen=True)
-class KpiField:
-    """How one column is read from its parameter: kind, how instances combine, the unit."""
-
-    column: Column
-    template: str
-    kind: Kind
-    combine: Combine
-    scale: float
-    offset: float
-
-    @property
-    def integral(self) -> bool:
-        """Whether the parameter's values must be integers (a fraction is refused)."""
-        return (
-            self.kind != "gauge"
-            or self.template in NATIVE_UNITS
-            or pa.types.is_integer(self.column.dtype)
-        )
-
-    def value(self, number: float) -> float | int:
-        """``number`` (in the column's unit) as the column's type, or :class:`_Garbage`."""
-        col = self.column
-        out: float | int = round(number) if pa.types.is_integer(col.dtype) else float(number)
-        if (col.minimum is not None and out < col.minimum) or (
-            col.maximum is not None and out > col.maximum
-        ):
-            raise _Garbage(
-                f"{self.template}: {out}{' ' + col.unit if col.unit else ''} is outside "
-                f"{col.name}'s range "
-                f"[{col.minimum}, {col.maximum}]"
-            )
-        return out
-
-
-@dataclass(frozen=True)
 class Sample:
     """A gateway's counters at one collection (per column, per instance path), for deltas."""
 
@@ -242,89 +121,6 @@ class DecodedReport:
     def sample(self) -> Sample:
         assert self.sample_time is not None
         return Sample(self.sample_time, self.uptime_s, self.counters)
-
-
-@lru_cache(maxsize=8192)
-def parameter_template(path: str) -> str:
-    """``path`` with its instance numbers as ``{i}``, the way the schema names parameters."""
-    return _INSTANCE.sub("{i}", path)
-
-
-def _instances(path: str) -> tuple[int, ...]:
-    return tuple(int(n) for n in _INSTANCE.findall(path))
-
-
-def is_counter(template: str) -> bool:
-    """Whether the TR-181 parameter is a cumulative counter (reset only at boot or reset)."""
-    if template in EXTRA_COUNTERS:
-        return True
-    obj, _, name = template.rpartition(".")
-    return obj.rpartition(".")[2].endswith("Stats") and name in COUNTER_NAMES
-
-
-def unit_conversion(native: str | None, target: str | None) -> tuple[float, float]:
-    """``(scale, offset)`` taking a value in unit ``native`` to unit ``target``.
-
-    A column without a unit (a count) takes the value as it is. Raises ValueError for
-    units of different quantities or unknown names (a schema mistake, found at start).
-    """
-    if target is None or native is None or native == target:
-        return 1.0, 0.0
-    try:
-        (kind_from, s1, o1), (kind_to, s2, o2) = _UNITS[native], _UNITS[target]
-    except KeyError as exc:
-        raise ValueError(f"unknown unit {exc.args[0]!r}") from None
-    if kind_from != kind_to:
-        raise ValueError(f"cannot convert {native!r} to {target!r}")
-    return s1 / s2, (o1 - o2) / s2
-
-
-class KpiSpec:
-    """The columns of ``table`` that Bulk Data reports fill, by TR-181 parameter template."""
-
-    def __init__(self, table: Table = BROADBAND_KPI) -> None:
-        self.table = table
-        self.fields: dict[str, list[KpiField]] = {}
-        for col in table.columns:
-            if col.tr181 is None:
-                if col.name not in ("line_id", "sample_time") and not col.nullable:
-                    raise ValueError(f"{table.name}.{col.name} is required but no report fills it")
-                continue
-            kpi = _field(col)
-            self.fields.setdefault(kpi.template, []).append(kpi)
-        self.by_column = {k.column.name: k for ks in self.fields.values() for k in ks}
-
-
-def _field(col: Column) -> KpiField:
-    template = col.tr181
-    assert template is not None
-    kind: Kind = (
-        "text"  # a string or boolean parameter (a firmware version, a status), taken as sent
-        if pa.types.is_string(col.dtype) or pa.types.is_boolean(col.dtype)
-        else "counter"
-        if is_counter(template)
-        else "entries"
-        if template.endswith("NumberOfEntries")
-        else "gauge"
-    )
-    words = col.name.split("_")
-    combine: Combine = (
-        "first"
-        if kind == "text"
-        else "sum"
-        if kind != "gauge"
-        else "min"
-        if "min" in words
-        else "max"
-        if "max" in words
-        else "first"
-        if pa.types.is_integer(col.dtype)
-        else "mean"
-    )
-    scale, offset = unit_conversion(NATIVE_UNITS.get(template, col.unit), col.unit)
-    if kind == "counter" and offset:
-        raise ValueError(f"{col.name}: a counter's unit cannot have an offset")
-    return KpiField(col, template, kind, combine, scale, offset)
 
 
 def parse_body(
@@ -357,18 +153,18 @@ def parse_body(
     for index, instance in enumerate(reports):
         try:
             out.append(_instance(index, instance, report_format))
-        except _Garbage as exc:
+        except Unstorable as exc:
             out.append(Refusal(index, str(exc)))
     return out
 
 
 def _instance(index: int, instance: object, report_format: str | None) -> RawReport:
     if not isinstance(instance, dict):
-        raise _Garbage("a report must be a JSON object")
+        raise Unstorable("a report must be a JSON object")
     params = {k: v for k, v in instance.items() if k != COLLECTION_TIME}
     shape = _shape(params)
     if report_format is not None and shape is not None and shape != report_format:
-        raise _Garbage(f"encoded as {shape}, not as the {report_format} the header says")
+        raise Unstorable(f"encoded as {shape}, not as the {report_format} the header says")
     if shape == "ObjectHierarchy":
         values: dict[str, Any] = {}
         _flatten(params["Device"], "Device", values)
@@ -376,7 +172,7 @@ def _instance(index: int, instance: object, report_format: str | None) -> RawRep
         values = params
         for path, value in values.items():
             if isinstance(value, dict | list):
-                raise _Garbage(f"{path}: a NameValuePair value must be a JSON scalar")
+                raise Unstorable(f"{path}: a NameValuePair value must be a JSON scalar")
     return RawReport(index, collection_time(instance.get(COLLECTION_TIME)), values)
 
 
@@ -389,18 +185,18 @@ def _shape(params: dict[str, Any]) -> str | None:
     if all(k.startswith("Device.") for k in params):
         return "NameValuePair"
     odd = sorted(k for k in params if not k.startswith("Device."))[:3]
-    raise _Garbage(f"neither ObjectHierarchy nor NameValuePair (keys {odd})")
+    raise Unstorable(f"neither ObjectHierarchy nor NameValuePair (keys {odd})")
 
 
 def _flatten(node: dict[str, Any], prefix: str, out: dict[str, Any]) -> None:
     for key, value in node.items():
         if not key or "." in key:
-            raise _Garbage(f"{prefix}: {key!r} is not an ObjectHierarchy name")
+            raise Unstorable(f"{prefix}: {key!r} is not an ObjectHierarchy name")
         path = f"{prefix}.{key}"
         if isinstance(value, dict):
             _flatten(value, path, out)
         elif isinstance(value, list):
-            raise _Garbage(f"{path}: an array where ObjectHierarchy has objects")
+            raise Unstorable(f"{path}: an array where ObjectHierarchy has objects")
         else:
             out[path] = value
 
@@ -412,22 +208,22 @@ def collection_time(value: object) -> dt.datetime | None:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise _Garbage(f"CollectionTime {value!r} is neither a number nor an ISO-8601 time")
+        raise Unstorable(f"CollectionTime {value!r} is neither a number nor an ISO-8601 time")
     if isinstance(value, str):
         try:
             when = dt.datetime.fromisoformat(value.strip())
         except ValueError:
-            raise _Garbage(f"CollectionTime {value!r} is not an ISO-8601 time") from None
+            raise Unstorable(f"CollectionTime {value!r} is not an ISO-8601 time") from None
         if when.tzinfo is None:
             when = when.replace(tzinfo=dt.UTC)
     else:
         if not math.isfinite(value) or value < 0:
-            raise _Garbage(f"CollectionTime {value!r} is not a time")
+            raise Unstorable(f"CollectionTime {value!r} is not a time")
         seconds = value / 1000 if value >= _MS_THRESHOLD else value
         try:
             when = dt.datetime.fromtimestamp(seconds, dt.UTC)
         except (OverflowError, OSError, ValueError):
-            raise _Garbage(f"CollectionTime {value!r} is out of range") from None
+            raise Unstorable(f"CollectionTime {value!r} is out of range") from None
     if when < _ABSOLUTE_FROM:
         return None
     return when.astimezone(CST).replace(tzinfo=None)
@@ -439,7 +235,7 @@ def decode_report(raw: RawReport | Refusal, spec: KpiSpec) -> DecodedReport | Re
         return raw
     try:
         return _decode(raw, spec)
-    except _Garbage as exc:
+    except Unstorable as exc:
         return Refusal(raw.index, str(exc))
 
 
@@ -450,7 +246,7 @@ def _decode(raw: RawReport, spec: KpiSpec) -> DecodedReport:
     for path, value in raw.values.items():
         if path == SERIAL_NUMBER:
             if isinstance(value, bool) or not isinstance(value, str | int):
-                raise _Garbage(f"{path}: {value!r} is not a serial number")
+                raise Unstorable(f"{path}: {value!r} is not a serial number")
             serial = str(value)
             continue
         if value is None:
@@ -472,10 +268,10 @@ def _decode(raw: RawReport, spec: KpiSpec) -> DecodedReport:
         if number not in NO_READING.get(template, ()):
             found.setdefault(template, []).append((path, number))
     if not any(spec.fields.get(parameter_template(p)) for p in raw.values):
-        raise _Garbage(f"none of the {spec.table.name} parameters")
+        raise Unstorable(f"none of the {spec.table.name} parameters")
     decoded = DecodedReport(raw.index, raw.collection_time, serial, uptime)
     for template, instances in found.items():
-        instances.sort(key=lambda pair: _instances(pair[0]))
+        instances.sort(key=lambda pair: instance_numbers(pair[0]))
         for kpi in spec.fields[template]:
             if kpi.kind == "counter":
                 decoded.counters[kpi.column.name] = {p: int(v) for p, v in instances}
@@ -508,7 +304,7 @@ def _combine(kpi: KpiField, instances: list[tuple[str, int | float]]) -> float:
 def _as_int(path: str, value: object, *, minimum: int | None = None) -> int:
     """A TR-181 int / unsignedInt value (a JSON number, or a number written as a string)."""
     if isinstance(value, bool):
-        raise _Garbage(f"{path}: {value!r} is not an integer")
+        raise Unstorable(f"{path}: {value!r} is not an integer")
     if isinstance(value, int):
         number = value
     elif isinstance(value, str) and _INT_TEXT.fullmatch(value.strip()):
@@ -516,10 +312,10 @@ def _as_int(path: str, value: object, *, minimum: int | None = None) -> int:
     else:
         as_float = _as_float(path, value)
         if as_float != int(as_float):
-            raise _Garbage(f"{path}: {value!r} is not an integer")
+            raise Unstorable(f"{path}: {value!r} is not an integer")
         number = int(as_float)
     if minimum is not None and number < minimum:
-        raise _Garbage(f"{path}: {value!r} is negative")
+        raise Unstorable(f"{path}: {value!r} is negative")
     return number
 
 
@@ -528,24 +324,24 @@ def _as_text(path: str, value: object, col: Column) -> str | bool:
     if pa.types.is_boolean(col.dtype):
         flag = {"true": True, "1": True, "false": False, "0": False}.get(str(value).lower())
         if flag is None or isinstance(value, float):
-            raise _Garbage(f"{path}: {value!r} is not a boolean")
+            raise Unstorable(f"{path}: {value!r} is not a boolean")
         return flag
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _Garbage(f"{path}: {value!r} is not a string")
+        raise Unstorable(f"{path}: {value!r} is not a string")
     if col.allowed is not None and str(value) not in col.allowed:
-        raise _Garbage(f"{path}: {value!r} is not one of {col.name}'s {list(col.allowed)}")
+        raise Unstorable(f"{path}: {value!r} is not one of {col.name}'s {list(col.allowed)}")
     return str(value)
 
 
 def _as_float(path: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise _Garbage(f"{path}: {value!r} is not a number")
+        raise Unstorable(f"{path}: {value!r} is not a number")
     try:
         number = float(value.strip() if isinstance(value, str) else value)
     except ValueError:
-        raise _Garbage(f"{path}: {value!r} is not a number") from None
+        raise Unstorable(f"{path}: {value!r} is not a number") from None
     if not math.isfinite(number):
-        raise _Garbage(f"{path}: {value!r} is not a finite number")
+        raise Unstorable(f"{path}: {value!r} is not a finite number")
     return number
 
 
@@ -594,7 +390,7 @@ def to_row(
         kpi = spec.by_column[name]
         try:
             row[name] = kpi.value(delta * kpi.scale)
-        except _Garbage:
+        except Unstorable:
             continue  # a change no interval can hold: unknown rather than wrong
     return row
 
