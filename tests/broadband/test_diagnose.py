@@ -311,7 +311,7 @@ def test_evidence_names_the_kpis_thresholds_and_the_optical_window(engine: str) 
     assert any(s.startswith("optical_rx_min_dbm -29.5 <= -27 dBm") for s in optical["signs"])
     assert optical["kpis"]["optical_rx_min_dbm"] == -29.5
     assert optical["kpis"]["errors_received"] == 1_000_000
-    assert "wifi_signal_dbm -80.0 <= -68 dBm" in wifi["signs"]
+    assert "wifi_signal_dbm -80.0 <= -72 dBm" in wifi["signs"]
     assert any("the Wi-Fi caps the speed" in s for s in wifi["signs"])
     assert wifi["poor"], "the harm that makes it poor is listed"
     assert "standard" not in wifi

@@ -15,10 +15,12 @@ from typer.testing import CliRunner
 from telcolens import engine as engines
 from telcolens.broadband.diagnose import DiagnosisError, Settings
 from telcolens.broadband.evaluate import (
+    SIDE_COST,
     Truth,
     evaluate,
     evaluate_frame,
     figures,
+    objective,
     pool,
     prepare,
     read_truth,
@@ -152,6 +154,16 @@ def test_the_figures_count_every_kind_of_mistake() -> None:
         4: False,
         5: False,
     }
+
+
+def test_the_objective_charges_each_line_sent_to_the_wrong_side() -> None:
+    # Line 4 (Wi-Fi) sent a truck, line 5 (a dirty connector) a reboot: two wrong sides.
+    rows = [(4, D1, "optical_line", "field_visit", None), (5, D2, "cpe_fault", "cpe_reboot", None)]
+    d = diagnosis(rows)
+    wrong, _, _ = figures(crafted_truth(), line_days_of(d), d, TICKET)
+    right = json.loads(json.dumps(wrong))
+    right["sides"].update(home_sent_to_field=0, street_closed_home_fix=0)
+    assert objective(right) - objective(wrong) == pytest.approx(2 * SIDE_COST)
 
 
 def test_a_fault_split_over_two_tickets_or_missed_is_not_one_ticket() -> None:

@@ -80,9 +80,9 @@ class Settings:
     speed_share: float = 0.4
     speed_mbps: float = 200.0
     score_below: float = 20.0  # or a perception score this low (Ofcom's worst fifth)
-    score_drop: float = 25.0  # or this many points below the peers' median score
+    score_drop: float = 50.0  # or this many points below the peers' median score
     loss_pct: float = 1.0  # or this share of ping probes lost (the day's or the evening's)
-    latency_ms: float = 30.0  # or an evening round trip this long
+    latency_ms: float = 20.0  # or an evening round trip this long
     harm_rx_dbm: float = -27.5  # or a mean received power this low: bit errors, lost packets
     dns_poor_pct: float = 5.0  # or this share of DNS queries failing
     drops: int = 3  # or this many WAN drops and reboots in the day
@@ -93,12 +93,12 @@ class Settings:
     errors_per_day: int = 10_000  # errored WAN packets a day: bit errors near sensitivity
     dim_db: float = 3.0  # mean power this far below the line's best day: dimmed (grouping)
     # Wi-Fi (home).
-    wifi_signal_dbm: float = -68.0  # mean client signal at or below: coverage
+    wifi_signal_dbm: float = -72.0  # mean client signal at or below: coverage
     wifi_noise_dbm: float = -88.0  # mean noise at or above: interference ...
     wifi_busy_pct: float = 50.0  # ... or the 2.4 GHz channel busy this share of the time
     wifi_bottleneck: float = 0.7  # evening speed below this share of the WAN test: Wi-Fi caps it
     # The gateway (home), against gateways of the same model that day.
-    cpu_rise_pct: float = 20.0  # mean CPU load this many points above the model's median
+    cpu_rise_pct: float = 25.0  # mean CPU load this many points above the model's median
     temperature_rise_c: float = 12.0  # hottest reading this much above the model's median
     reboots: int = 2
     # Congestion (network): the evening against the same day's off-peak hours.
@@ -108,7 +108,7 @@ class Settings:
     dns_fail_pct: float = 2.0
     dns_rtt_ms: float = 80.0
     # Shared causes (grouping).
-    shared_share: float = 0.5  # share of an element's lines showing the sign
+    shared_share: float = 0.2  # share of an element's lines showing the sign
     shared_min_lines: int = 2
     dark_samples: int = 4  # reports missing that count a line under an element as dark
     dark_share: float = 0.8  # share of an element's lines dark together: light lost
