@@ -6,15 +6,16 @@ power, or a dark ONT; congestion: the evening slower than the same day's off-pea
 decides whether the cause is the element's:
 
 * **splitter**: at least ``shared_min_lines`` of its lines and ``shared_share`` of them show
-  the optical sign, one of them for certain (not only dark), or ``dark_share`` of its ONTs
-  went dark together (no report that day, or ``dark_samples`` missing and none in the
-  evening);
+  the optical sign or are dimmed (``dim_db`` below their best day), one of them for certain
+  (the sign itself), or ``dark_share`` of its ONTs went dark together (no report that day,
+  or ``dark_samples`` missing and none in the evening);
 * **PON port**: the same over the port, and every splitter of a port with two or more shows
-  it (a port with a single splitter is the same set of lines: ``single_splitter_level``
-  says which element to name);
+  it or dims (a port with a single splitter is the same set of lines:
+  ``single_splitter_level`` says which element to name);
 * congestion on a **PON port**: ``shared_min_lines`` and ``shared_share`` of its lines that
-  reported that day; on the **OLT** (its uplink): at least two ports and ``olt_port_share``
-  of its ports congested together.
+  reported that day queue in the evening (the slower evening test with the evening round
+  trip risen); on the **OLT** (its uplink): at least two ports and ``olt_port_share`` of
+  its ports congested together.
 
 An element shared on one day of the window stays shared on its other days where any of
 its lines shows the sign (a fault's first hours, a repair's day). A line-day in a shared
