@@ -116,10 +116,6 @@ def child(work: Path, engine: str, days: list[str], out: Path) -> None:
     lines = con.read_parquet(str(work / "lines.parquet"), table_name="bench_lines")
     window = [dt.date.fromisoformat(d) for d in days]
     result = diagnose_frame(frame_of(measured, lines, window))
-    if engine == "spark":
-        # Ibis's PySpark cache() compiles the query without registering its memtables
-        # (the window's days), so Spark cannot find them: register them first.
-        con._register_in_memory_tables(result.line_days)
     d, k = write_diagnosis(con, result, out)
     print(
         json.dumps(

@@ -191,8 +191,9 @@ def frame_of(
         port_id=lines.olt_id.concat("/", lines.pon_port),
     )
     # Only days some gateway reported on: a day missing from the data is no dark ONT.
-    window = ibis.memtable({"day": days}, schema={"day": "date"})
-    window = window.semi_join(measured.select("day").distinct(), "day")
+    # (Literals, not an in-memory table: Ibis's PySpark ``cache`` does not register those.)
+    present = measured.select("day").distinct()
+    window = present.filter(present.day.isin(days))
     grid = meta.cross_join(window)
     grid = grid.filter(grid.install_date.isnull() | (grid.install_date <= grid.day))
     grid = grid.drop("install_date")
