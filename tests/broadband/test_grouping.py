@@ -77,6 +77,17 @@ def test_every_splitter_of_a_port_dimming_is_the_port(engine: str) -> None:
     ]
 
 
+def test_a_port_with_a_splitter_wholly_dark_and_the_others_dimmed_is_the_port(engine) -> None:
+    # A cut or bent trunk: the far splitter's ONTs lose the light, the near one's dim.
+    dark_today = {**DARK, "window_dark_days": 1}
+    rows = [on("OLT-A/0/1/0/S1", i, LOW_RX) for i in range(1, 5)]
+    rows += [on("OLT-A/0/1/0/S2", i, dark_today) for i in range(5, 9)]
+    _, tickets = diagnosed(engine, rows)
+    assert tickets[["element", "level", "scenario"]].values.tolist() == [
+        ["OLT-A/0/1/0", "pon_port", "optical_port"]
+    ]
+
+
 def test_scattered_lines_get_a_visit_each_and_no_shared_ticket(engine: str) -> None:
     rows = [on(f"OLT-{k}/0/1/0/S1", k, LOW_RX) for k in range(1, 4)]
     rows += [on(f"OLT-{k}/0/1/0/S1", 10 + k, {}) for k in range(1, 4)]  # their neighbours

@@ -88,13 +88,14 @@ def shared_elements(t: ir.Table, s: Any) -> ir.Table:
         _s_sure=t.sign_optical.sum(),
         _s_dark=t._dark.sum(),
     )
+    split = split.mutate(_s_all_dark=_all_dark(split._s_dark, split._s_n, s))
     split = split.mutate(
         _s_q=(
             (split._s_k >= s.shared_min_lines)
             & (_share(split._s_k, split._s_n) >= s.shared_share)
             & (split._s_sure >= 1)
         )
-        | _all_dark(split._s_dark, split._s_n, s)
+        | split._s_all_dark
     )
     split = _remember(split, "splitter_id", "_s_q", split._s_sure >= 1)
     t = t.left_join(split, ["day", "splitter_id"]).drop("day_right", "splitter_id_right")
@@ -103,7 +104,9 @@ def shared_elements(t: ir.Table, s: Any) -> ir.Table:
         _p_k=t._affected.sum(),
         _p_sure=t.sign_optical.sum(),
         _p_splitters=t.splitter_id.nunique(),
-        _p_hit=t.splitter_id.nunique(where=t.sign_optical | t.dimmed),
+        # A splitter hit by the port's fault: a line of it erring or dimmed, or all of its
+        # ONTs dark together (the light lost before the splitter: a cut trunk lights none).
+        _p_hit=t.splitter_id.nunique(where=t.sign_optical | t.dimmed | t._s_all_dark),
         _p_q_splitters=t.splitter_id.nunique(where=t._s_q),
         _p_reported=t._reported.sum(),
         _p_congested=(t._queued & t._reported).sum(),
