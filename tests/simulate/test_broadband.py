@@ -157,6 +157,10 @@ def test_clean_power_stays_in_the_class_b_plus_window_at_either_splitting(week):
     healthy = truth(week, "broadband_lines").query("scenario == 'healthy'").line_id
     rx = kpi[kpi.line_id.isin(healthy)].groupby("split_ratio").optical_rx_dbm.median()
     assert rx.between(-25, -15).all(), rx
+    # Installation acceptance: no line is handed over below -26 dBm; a healthy line's
+    # mean stays there, its readings' noise aside.
+    per_line = kpi[kpi.line_id.isin(healthy)].groupby("line_id").optical_rx_dbm.mean()
+    assert per_line.min() > -26.5 and (per_line < -25).any()
 
 
 def test_shared_optical_faults_lower_the_power_of_every_line_under_them(week):
