@@ -42,7 +42,8 @@ BROADBAND_LINES = Table(
         Column(
             "split_ratio",
             pa.int32(),
-            "Outputs of the splitter (1:32 or 1:64).",
+            "Outputs of the line's splitter: 1:32 or 1:64 on one level of splitting; 1:8 or 1:16 "
+            "for a building splitter under a cabinet's 1:4 or 1:8.",
             minimum=2,
         ),
         Column("city", pa.string(), "Prefecture-level city."),
