@@ -7,6 +7,7 @@ import datetime as dt
 import ibis
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from telcolens.broadband.proof import NOT_DIAGNOSED, PROOF_COLUMNS, proof_of
@@ -97,15 +98,24 @@ def _complaints() -> pa.Table:
     )
 
 
-def _proof(engine: str) -> pd.DataFrame:
+def _proof(engine: str, folder) -> pd.DataFrame:
+    # Read from Parquet, as the data arrives: a PySpark in-memory table built from pandas
+    # nulls a nullable integer column (the repairs' line_id) whole.
     con = connect(engine)
-    tables = [ibis.memtable(t) for t in (_scored(), _repairs(), _lines(), _complaints())]
+    tables = []
+    for name, t in zip(
+        ("scored", "repairs", "lines", "complaints"),
+        (_scored(), _repairs(), _lines(), _complaints()),
+        strict=True,
+    ):
+        pq.write_table(t, folder / f"{name}.parquet")
+        tables.append(con.read_parquet(str(folder / f"{name}.parquet")))
     out = con.execute(proof_of(*tables, window=WINDOW))
     return out.set_index(["scenario", "action"])
 
 
-def test_each_scenario_s_repairs_are_judged_on_the_weeks_around_them(engine: str) -> None:
-    p = _proof(engine)
+def test_each_scenario_s_repairs_are_judged_on_the_weeks_around_them(engine: str, tmp_path) -> None:
+    p = _proof(engine, tmp_path)
     assert list(p.reset_index().columns) == list(PROOF_COLUMNS)
     weekly = 100 * 7 / WINDOW
     wifi = p.loc[("wifi_interference", "remote_channel_change")]
