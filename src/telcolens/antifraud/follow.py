@@ -16,7 +16,6 @@ already in ``flags.jsonl`` are not flagged twice.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import shutil
 import time
@@ -117,9 +116,8 @@ class StreamFollower:
 
 
 def follower_names(names: StreamNames | None = None) -> StreamNames:
-    """The anti-fraud follower's durable consumer beside the intake's."""
-    names = names or StreamNames.from_settings()
-    return dataclasses.replace(names, consumer=f"{names.consumer}-antifraud")
+    """This follower's durable consumer beside the intake's."""
+    return (names or StreamNames.from_settings()).follower("antifraud")
 
 
 async def follow_stream(

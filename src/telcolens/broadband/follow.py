@@ -13,7 +13,6 @@ fill in as its samples arrive and no order is opened twice.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 import shutil
@@ -37,9 +36,8 @@ TABLE = "broadband_kpi"
 
 
 def follower_names(names: StreamNames | None = None) -> StreamNames:
-    """The broadband follower's durable consumer beside the intake's."""
-    names = names or StreamNames.from_settings()
-    return dataclasses.replace(names, consumer=f"{names.consumer}-broadband")
+    """This follower's durable consumer beside the intake's."""
+    return (names or StreamNames.from_settings()).follower("broadband")
 
 
 async def follow_kpi(

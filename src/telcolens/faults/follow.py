@@ -10,7 +10,6 @@ the store by key, so an incident grows as its alarms arrive and is never duplica
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 import shutil
@@ -31,9 +30,8 @@ ACTOR = "faults-follow"
 
 
 def follower_names(names: StreamNames | None = None) -> StreamNames:
-    """The fault follower's durable consumer beside the intake's."""
-    names = names or StreamNames.from_settings()
-    return dataclasses.replace(names, consumer=f"{names.consumer}-faults")
+    """This follower's durable consumer beside the intake's."""
+    return (names or StreamNames.from_settings()).follower("faults")
 
 
 def latest_alarm_day(data_dir: Path) -> dt.date | None:

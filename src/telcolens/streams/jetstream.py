@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import nats
 import nats.errors
@@ -53,6 +53,10 @@ class StreamNames:
 
     def subject(self, table: str) -> str:
         return f"{self.prefix}.{table}"
+
+    def follower(self, name: str) -> StreamNames:
+        """The same stream with the durable consumer ``<consumer>-<name>``: a follower's own."""
+        return replace(self, consumer=f"{self.consumer}-{name}")
 
     def table_of(self, subject: str) -> str:
         """The table a subject carries ('' for a subject not of this prefix)."""

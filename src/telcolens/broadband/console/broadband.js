@@ -10,7 +10,7 @@ import { dateTime, day, num, share } from "/static/js/format.js";
 import { t, tOr } from "/static/js/i18n.js";
 import { loadShandong } from "/static/js/shandong.js";
 import { field, pageHead, pager } from "/static/js/ui.js";
-import { proofPanel, scenarioPanel, ticketPanel } from "./repairs.js";
+import { elementCode, proofPanel, scenarioPanel, ticketPanel } from "./repairs.js";
 
 const PAGE_SIZE = 25;
 const ORDER_PAGE_SIZE = 10;
@@ -153,7 +153,7 @@ function cityTable(cities) {
 
 function subject(o) {
   if (o.line_id !== null && o.line_id !== undefined) return lineLink(o.line_id);
-  return h("code", {}, `${tOr(`bb.element.${o.element_type}`, o.element_type || "")} ${o.element || ""}`);
+  return elementCode(o);
 }
 
 function orderTable(orders) {

@@ -29,8 +29,12 @@ export function scenarioPanel(rows) {
   );
 }
 
+// An order's element as "PON port OLT-.../0/1/0", in code type; the queue's tables share it.
+export function elementCode(r) {
+  return h("code", {}, `${tOr(`bb.element.${r.element_type}`, r.element_type || "")} ${r.element || ""}`);
+}
+
 export function ticketPanel(page, stateBadge, pager) {
-  const element = (r) => h("code", {}, `${tOr(`bb.element.${r.element_type}`, r.element_type || "")} ${r.element || ""}`);
   return h(
     "section",
     { class: "panel", id: "bb-tickets" },
@@ -38,7 +42,7 @@ export function ticketPanel(page, stateBadge, pager) {
     table(
       [
         { label: t("bb.col.order"), value: (r) => `#${r.id}`, class: "num" },
-        { label: t("bb.col.element"), value: element },
+        { label: t("bb.col.element"), value: elementCode },
         { label: t("bb.col.scenario"), value: (r) => scenarioLabel(r.scenario) },
         { label: t("bb.col.n_lines"), value: (r) => num(r.n_lines), class: "num" },
         { label: t("bb.col.days"), value: (r) => `${day(r.first_day)} – ${day(r.last_day)}` },
