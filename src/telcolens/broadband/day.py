@@ -14,9 +14,6 @@ does not redo it: ``telcolens broadband proof`` does, over any period.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import ibis.expr.types as ir
@@ -60,7 +57,7 @@ def run_day_step(ctx: DayContext) -> DemoResult:
     out = engines.write_parquet(ctx.con, line_scores(kpi, params), ctx.out_dir / SCORES_FILE)
     week = window_days(ctx.as_of, DIAGNOSIS_DAYS)
     result = diagnose(t["broadband_kpi"], t["broadband_lines"], week, params=params)
-    with _materialised(ctx.con, flagged(result.line_days), ctx.out_dir) as poor:
+    with flagged(result.line_days).cache() as poor:
         found = _write_found(ctx.con, poor, ctx.out_dir)
     return _result(out, found, None, ctx.data_dir, ctx.out_dir)
 
@@ -77,7 +74,7 @@ def run_demo(ctx: DemoContext) -> DemoResult:
     # One diagnosis of every day: the proof judges each repair on the diagnosis before it.
     every = [days[0] + dt.timedelta(days=k) for k in range((days[-1] - days[0]).days + 1)]
     result = diagnose(t["broadband_kpi"], t["broadband_lines"], every)
-    with _materialised(ctx.con, result.line_days, folder) as diagnosed:
+    with result.line_days.cache() as diagnosed:
         # The work-order queue: the diagnoses of the last week, as a day run leaves it.
         poor = flagged(diagnosed)
         found = _write_found(
@@ -89,19 +86,6 @@ def run_demo(ctx: DemoContext) -> DemoResult:
         proof = proof_of(diagnosed, *repairs)
         proved = engines.write_parquet(ctx.con, proof, folder / PROOF_FILE)
     return _result(out, found, proved, ctx.data_dir, folder)
-
-
-@contextmanager
-def _materialised(con, expr: ir.Table, folder: Path) -> Iterator[ir.Table]:
-    """``expr`` computed once into a scratch Parquet file under ``folder`` and read back
-    (what ``Table.cache`` does, but on Spark too, where a cached expression loses the
-    in-memory tables it was built from); the file goes when the block ends."""
-    path = folder / f"scratch-{uuid.uuid4().hex}.parquet"  # no leading dot: Spark skips those
-    try:
-        engines.write_parquet(con, expr, path)
-        yield con.read_parquet(str(path))
-    finally:
-        path.unlink(missing_ok=True)
 
 
 def _write_found(con, poor: ir.Table, folder: Path) -> tuple[Path, Path]:
