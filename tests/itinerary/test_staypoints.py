@@ -180,3 +180,16 @@ def test_place_stays_semantics():
 def test_missing_columns_are_bad_input():
     with pytest.raises(BadInput, match="place"):
         place_stays(pd.DataFrame({"user_id": [], "tracked_at": []}))
+
+
+def test_place_runs_with_no_thresholds_are_the_engines_first_outside_runs():
+    s = pd.DataFrame(
+        {
+            "user_id": [1] * 5,
+            "tracked_at": [T0 + pd.Timedelta(minutes=m) for m in (0, 10, 20, 30, 40)],
+            "place": ["X", "X", "Y", "X", "X"],
+        }
+    )
+    out = place_stays(s, time_threshold_min=0, gap_threshold_min=float("inf"), include_last=True)
+    assert spans(out) == [(1, 0, 20), (1, 20, 30), (1, 30, 40)]
+    assert out["place"].tolist() == ["X", "Y", "X"]

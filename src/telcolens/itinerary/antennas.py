@@ -200,7 +200,9 @@ def _radius(positions: pd.Series, antennas: pd.DataFrame | None) -> float | None
         return None
     lat = where.loc[located, "latitude"].to_numpy(float)
     lon = where.loc[located, "longitude"].to_numpy(float)
-    # Each position weighs once; the centre is the plain mean of the coordinates.
+    # Each position weighs once; the centre is the plain mean of the coordinates. One
+    # bandicoot revision added each term twice (a sqrt(2) too large); the demo export's
+    # 1.80654 km is the single sum, as here.
     c_lat, c_lon = lat.mean(), lon.mean()
     d = _great_circle_km(c_lat, c_lon, lat, lon)
     return float(math.sqrt(np.mean(d**2)))

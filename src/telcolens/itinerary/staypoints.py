@@ -1,14 +1,15 @@
 """Stays from a subscriber's sightings: point-level (GPS fixes) and place-level forms.
 
-The rule is trackintel's current "sliding" staypoint rule, the body of
+The rule is trackintel's current "sliding" staypoint rule: the body of
 ``trackintel.preprocessing.positionfixes._generate_staypoints_sliding_user`` behind
-``generate_staypoints(method="sliding")`` (trackintel 1.x, checked against mie-lab/trackintel
-at 261801a, 2026-05-25), re-implemented here: trackintel itself is not a dependency.
+``generate_staypoints(method="sliding")`` (trackintel 1.x as at mie-lab/trackintel
+261801a, 2026-05-25, the commit whose test data checks it), re-implemented here with
+numpy; trackintel itself is not a dependency.
 
-Semantics (shared by :func:`staypoints`, :func:`place_stays` and the city-level engine
-version in ``stays.py``). Per subscriber, sightings are taken in time order (ties keep
-their input order; exact duplicate rows are dropped first). An *anchor* starts at the
-first sighting. Walking forward, the first sighting ``k`` after the anchor that either
+Semantics of :func:`staypoints` and :func:`place_stays`. Per subscriber, sightings are
+taken in time order (ties keep their input order; exact duplicate rows are dropped
+first). An *anchor* starts at the first sighting. Walking forward, the first sighting
+``k`` after the anchor that either
 
 * follows its predecessor by more than ``gap_threshold`` (a *gap*), or
 * is *elsewhere*: at least ``dist_threshold`` metres (haversine, R = 6,371,000 m) from
@@ -22,6 +23,12 @@ next anchor. A run still open at the last sighting is no stay (the subscriber wa
 seen leaving) unless ``include_last``: then it is one if ``time[last] - time[anchor] >=
 time_threshold``, finishing at the last sighting and holding it too. All comparisons
 are inclusive (``>=``) except the gap (``>``), as in trackintel.
+
+The city-level engine version (``stays.py`` with ``boundary="first_outside"``) keeps the
+start/finish part of this: a stay starts at its own first sighting and finishes at the
+first sighting in another city, and a subscriber's last stay finishes at its last
+sighting. Before its ping-pong smoothing, its runs are ``place_stays(...,
+time_threshold_min=0, gap_threshold_min=inf, include_last=True)`` with the city as place.
 """
 
 from __future__ import annotations
