@@ -29,10 +29,11 @@ $(WEB_STAMP): $(WEB)/package.json $(WEB)/package-lock.json
 test-deps:
 	@command -v chromium >/dev/null 2>&1 && command -v snmptrap >/dev/null 2>&1 && \
 	command -v logger >/dev/null 2>&1 && command -v nats-server >/dev/null 2>&1 && \
-	fc-list :lang=zh | grep -q . || { \
+	perl -MNet::SMPP -e1 >/dev/null 2>&1 && fc-list :lang=zh | grep -q . || { \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && \
 		$$SUDO apt-get install -y -qq chromium fonts-wqy-microhei snmp bsdutils nats-server \
+			libnet-smpp-perl \
 			>/dev/null; }
 	@$(PYTHON) -c "import socket; socket.create_connection(('127.0.0.1', 4222), 1)" \
 		2>/dev/null || { nohup nats-server -js -a 127.0.0.1 -p 4222 \
