@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,12 +97,14 @@ def purge(
     days: Mapping[str, int] | None = None,
     dry_run: bool = False,
     on_file: Callable[[Path], None] | None = None,
+    tables: Iterable[str] | None = None,
 ) -> Purged:
     """Delete every day part and partial older than its table's retention at ``as_of``.
 
-    ``days`` overrides the retention of some tables (default: the settings'). Only whole
-    files named as a record day are deleted; undated parts (reference tables, ingested
-    files not yet split by day) are never touched. ``on_file`` is called per file.
+    ``days`` overrides the retention of some tables (default: the settings'); ``tables``
+    limits the purge to those (a capability purging its own data). Only whole files
+    named as a record day are deleted; undated parts (reference tables, ingested files
+    not yet split by day) are never touched. ``on_file`` is called per file.
     """
     if not data_dir.is_dir():
         raise BadInput(f"{data_dir} is not a data directory")
@@ -111,6 +113,12 @@ def purge(
 
         days = get_settings().retention_days
     keep = retention_days(days)
+    if tables is not None:
+        wanted = set(tables)
+        unknown = wanted - set(keep)
+        if unknown:
+            raise BadInput(f"not dated tables: {', '.join(sorted(unknown))}")
+        keep = {table: n for table, n in keep.items() if table in wanted}
     report = Purged(as_of=as_of, days=keep, files=expired(data_dir, as_of, keep))
     for files in report.files.values():
         for f in files:

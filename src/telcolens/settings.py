@@ -83,6 +83,11 @@ class Settings(BaseSettings):
         "appends to, and whose _gateways.json holds the gateways' credentials "
         "(POST /api/broadband/bulkdata answers 503 while unset).",
     )
+    itinerary_index: str | None = Field(
+        None,
+        description="Index directory (from `telcolens itinerary build`) the visited-places "
+        "API answers from (its query routes answer 503 while unset).",
+    )
     nats_url: str = Field(
         "nats://127.0.0.1:4222",
         description="NATS server(s) with JetStream that CDRs, location events and alarms are "

@@ -42,6 +42,11 @@ class Day:
     # Per subscriber: city index visited today (-1: none), and the hours away.
     trip_city: np.ndarray | None = None
     trip_hours: tuple[np.ndarray, np.ndarray] | None = None
+    # Day visits (simulate.itinerary): city index or -1, the hours, and the stream they
+    # and their sightings draw from (apart from ``rng``, so other tables are unchanged).
+    visit_city: np.ndarray | None = None
+    visit_hours: tuple[np.ndarray, np.ndarray] | None = None
+    side_rng: np.random.Generator | None = None
 
     @property
     def start_us(self) -> int:

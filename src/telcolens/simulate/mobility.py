@@ -49,6 +49,11 @@ def cell_at(
         h = (t - day.start_us) / US_PER_HOUR
         trip = np.flatnonzero((day.trip_city[sub] >= 0) & (h >= leave[sub]) & (h < back[sub]))
         cell[trip] = geo.random_cell_in_city(day.trip_city[sub[trip]], day.rng)
+    if day.visit_city is not None:
+        start, end = day.visit_hours
+        h = (t - day.start_us) / US_PER_HOUR
+        visit = np.flatnonzero((day.visit_city[sub] >= 0) & (h >= start[sub]) & (h < end[sub]))
+        cell[visit] = geo.random_cell_in_city(day.visit_city[sub[visit]], day.side_rng)
     return cell
 
 

@@ -28,6 +28,7 @@ from telcolens.simulate import (
     brokers,
     faults,
     fraud,
+    itinerary,
     lookalikes,
     mobility,
     network,
@@ -43,7 +44,7 @@ MIN_SUBSCRIBERS = 1000
 # (topology, scenarios, complaints, repairs) and each day's broadband samples. Never
 # renumber: it would change every province.
 _STATIC, _DAILY, _STATIC_TABLES, _DAILY_PLANT, _FAULTS = 0, 1, 2, 3, 4
-_BROADBAND, _DAILY_BROADBAND = 5, 6
+_BROADBAND, _DAILY_BROADBAND, _DAILY_ITINERARY = 5, 6, 7
 # Threads that write Parquet and draw the plant tables (broadband KPIs, alarms) of a
 # day while the main thread draws its subscriber records: numpy and Arrow release
 # the GIL in their loops, so this puts the second core to work.
@@ -184,6 +185,10 @@ class _World:
     planted: faults.PlantedFaults
     # Per day: the planted alarms' ids and their faults (filled as days are drawn).
     fault_alarms: dict[int, pa.Table] = field(default_factory=dict)
+    borders: itinerary.Borders | None = None
+    # Per day: away periods of phones that were on, and which phones were on.
+    away: dict[int, pa.Table] = field(default_factory=dict)
+    on_days: list[np.ndarray] = field(default_factory=list)
 
     @classmethod
     def build(
@@ -210,7 +215,7 @@ class _World:
         fault_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_FAULTS,)))
         start_us = (start - activity.EPOCH).days * activity.US_PER_DAY
         planted = faults.plant(elements, links, start_us, days, fault_rng)
-        return cls(
+        world = cls(
             seed,
             days,
             start,
@@ -225,6 +230,8 @@ class _World:
             links,
             planted,
         )
+        world.borders = itinerary.borders(pop, geo)
+        return world
 
     def part(self, d: int) -> str:
         """The name of day ``d``'s parts: the record day itself (``dataset.day_part``)."""
@@ -262,6 +269,8 @@ class _World:
         day = mobility.plan_trips(
             pop, geo, activity.Day(d, self.start + datetime.timedelta(days=d), rng)
         )
+        side = np.random.SeedSequence(self.seed, spawn_key=(_DAILY_ITINERARY, d))
+        day = itinerary.plan_visits(pop, geo, day, np.random.default_rng(side))
         active = activity.active_today(pop, day)
         work_calls, work_sms = lookalikes.daily(pop, self.contacts, day, active)
         calls = activity.Batch.concat(
@@ -287,9 +296,17 @@ class _World:
             ),
         }
         sub, t, cell, handover = mobility.signalling(pop, geo, day, active)
+        # A commuter away on a trip or visit does not commute: no handovers at home then.
+        stay = ~handover | (itinerary.away_now(day, sub, t)[0] < 0)
+        sub, t, cell, handover = sub[stay], t[stay], cell[stay], handover[stay]
         kind = np.where(handover, _legs.EVENT["handover"], _legs.EVENT["periodic_update"])
         locs.add(sub, t, cell, kind.astype(np.int8))
+        sub, t, cell = itinerary.pingpong(pop, self.borders, day, active)
+        locs.add(sub, t, cell, np.full(len(sub), _legs.EVENT["periodic_update"], np.int8))
         tables["location_events"] = locs.table(pop, geo, rng)
+        on = active | itinerary.served_today(pop, tables)
+        self.on_days.append(on)
+        self.away[d] = itinerary.away_truth(pop, day, on)
         return tables
 
     def plant_day(self, d: int) -> dict[str, pa.Table]:
@@ -317,6 +334,8 @@ class _World:
         network_truth = {
             "faults": self.planted.faults,
             "fault_alarms": pa.concat_tables([self.fault_alarms[d] for d in range(self.days)]),
+            "itinerary_away": pa.concat_tables([self.away[d] for d in range(self.days)]),
+            **itinerary.home_truth(self.pop, self.geo, self.on_days),
         }
         return truth.write(
             out,
