@@ -83,13 +83,20 @@ def claim_batch(
         or_(t.c.claimed_at.is_(None), t.c.claimed_at < now - lease),
     )
     # SKIP LOCKED: a second sender passes over the rows the first is claiming instead of
-    # waiting for them (SQLite renders no lock clause; its writers run one at a time).
+    # waiting for them (SQLite renders no lock clause; its writers run one at a time). A
+    # CTE, which PostgreSQL runs once: as an IN (subquery) the planner may run the LIMIT
+    # again and claim more than n rows.
     chosen = (
-        select(t.c.id).where(*claimable).order_by(t.c.id).limit(n).with_for_update(skip_locked=True)
+        select(t.c.id)
+        .where(*claimable)
+        .order_by(t.c.id)
+        .limit(n)
+        .with_for_update(skip_locked=True)
+        .cte("chosen")
     )
     stmt = (
         update(t)
-        .where(t.c.id.in_(chosen.scalar_subquery()), *claimable)
+        .where(t.c.id.in_(select(chosen.c.id)), *claimable)
         .values(claimed_at=now, attempts=t.c.attempts + 1)
         .returning(t.c.id, t.c.number, t.c.text)
     )
