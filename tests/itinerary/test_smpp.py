@@ -23,9 +23,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from telcolens.errors import BadInput
 from telcolens.itinerary.index import VisitIndex, Window, write_index
 from telcolens.itinerary.reply import answer_text, help_text
-from telcolens.itinerary.smpp import Esme, Outbox, SmppSettings, run_esme
+from telcolens.itinerary.smpp import Esme, Outbox, ReloadingIndex, SmppSettings, run_esme
 from telcolens.privacy import pseudonymise
 
 
@@ -352,3 +353,44 @@ def test_wrong_password_is_retried_with_backoff(tmp_path, esme_factory):
         assert times[3] - times[2] > times[1] - times[0]
     finally:
         server.kill()
+
+
+def test_help_text_at_most_once_per_number_per_interval(smsc, esme_factory):
+    smsc.start("--deliver", f"{SHORT}=HELLO", "--deliver", f"{SHORT}=HELLO AGAIN",
+               "--deliver", f"{NOBODY}=?")  # fmt: skip
+    esme = esme_factory(smsc.port)
+    wait_for(lambda: len(smsc.events("deliver_sm_resp")) == 3, "three deliver_sm_resp")
+    # Each answer is in the outbox before its deliver_sm_resp goes out.
+    wait_for(lambda: esme.outbox.counts().get("sent") == 2, "two help texts sent")
+    assert esme.outbox.counts().get("pending", 0) == 0
+    assert answered(smsc) == {SHORT: [help_text()], NOBODY: [help_text()]}
+
+
+def test_unaddressable_sender_is_not_answered(smsc, esme_factory):
+    smsc.start("--deliver", "ALIPAY=CXMYD", "--deliver", f"{SHORT}=CXMYD")
+    esme = esme_factory(smsc.port)
+    wait_for(lambda: len(smsc.events("deliver_sm_resp")) == 2, "both deliver_sm_resp")
+    wait_for(lambda: esme.outbox.counts().get("sent") == 1, "the one answer")
+    assert list(answered(smsc)) == [SHORT]
+
+
+def test_outbox_refuses_what_smpp_cannot_carry(tmp_path):
+    outbox = Outbox(tmp_path / "o.sqlite")
+    with pytest.raises(BadInput, match="not a number"):
+        outbox.send("138 0000 0001", "x")
+    with pytest.raises(BadInput, match="1 to"):
+        outbox.send(SHORT, "")
+    with pytest.raises(BadInput, match="1 to"):
+        outbox.send(SHORT, "长" * 20_000)
+    assert outbox.send("+8613800000001", "ok") == 1
+    outbox.close()
+
+
+def test_reloading_index_sees_a_rebuild(index_path):
+    index = ReloadingIndex(index_path)
+    assert index.lookup_number(SHORT).window == WINDOW
+    later = Window(dt.date(2026, 12, 1), dt.date(2026, 11, 18), dt.date(2026, 12, 1), 4.0)
+    write_index(index_path, later, [(pseudonymise(SHORT), "烟台市", later.end, later.end, 7.0)])
+    answer = index.lookup_number(SHORT)
+    assert answer.window == later
+    assert [c.city for c in answer.cities] == ["烟台市"]

@@ -42,9 +42,9 @@ import smpplib.exceptions
 import smpplib.gsm
 import smpplib.smpp
 
-from telcolens.errors import TelcolensError
+from telcolens.errors import BadInput, TelcolensError
 from telcolens.itinerary.index import Answer, VisitIndex
-from telcolens.itinerary.reply import DEFAULT_KEYWORD, is_query, reply_for
+from telcolens.itinerary.reply import DEFAULT_KEYWORD, answer_text, help_text, is_query
 from telcolens.privacy import mask
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,8 @@ _RETRY_LATER = {
     smpplib.consts.SMPP_ESME_RMSGQFUL,
     smpplib.consts.SMPP_ESME_RSYSERR,
 }
+_ADDRESS = re.compile(r"\+?\d{1,20}")
+_MAX_TEXT_BYTES = 255 * smpplib.consts.UCS2_PART_SIZE
 _RECEIPT = re.compile(r"id:(?P<id>\S+).*?stat:(?P<stat>\w+)", re.S)
 
 
@@ -82,6 +84,8 @@ class SmppSettings:
     response_timeout_s : a response later than this means the link is dead.
     backoff_initial_s, backoff_max_s : reconnect delays, doubled per failure.
     max_attempts : a message failed by the SMSC this many times is given up.
+    help_interval_s : a number that texts something else gets the help text at most
+        once in this many seconds.
     registered_delivery : ask the SMSC for delivery receipts.
     """
 
@@ -99,6 +103,7 @@ class SmppSettings:
     backoff_initial_s: float = 0.5
     backoff_max_s: float = 30.0
     max_attempts: int = 5
+    help_interval_s: float = 600.0
     registered_delivery: bool = True
     source_addr_ton: int = 0
     source_addr_npi: int = 0
@@ -141,8 +146,22 @@ class Outbox:
         self._con.executescript(_OUTBOX_SCHEMA)
         self._listeners: list[Callable[[], None]] = []
 
+    def subscribe(self, wake: Callable[[], None]) -> Callable[[], None]:
+        """Call ``wake()`` after each :meth:`send` through this handle; returns an undo."""
+        self._listeners.append(wake)
+        return lambda: self._listeners.remove(wake) if wake in self._listeners else None
+
     def send(self, number: str, text: str, *, kind: str = "send") -> int:
-        """Queue ``text`` for ``number``; the ESME sends it when bound. Returns its id."""
+        """Queue ``text`` for ``number``; the ESME sends it when bound. Returns its id.
+
+        Raises :class:`~telcolens.errors.BadInput` for a number SMPP cannot address
+        (digits, an optional leading ``+``, at most 20) or a text that is empty or longer
+        than 255 concatenated UCS-2 parts.
+        """
+        if not _ADDRESS.fullmatch(number):
+            raise BadInput(f"{mask(number)!r} is not a number SMPP can address")
+        if not text or len(text.encode("utf-16-be")) > _MAX_TEXT_BYTES:
+            raise BadInput(f"an SMS text must have 1 to {_MAX_TEXT_BYTES // 2} characters")
         with self._lock:
             row_id = self._con.execute(
                 "INSERT INTO outbox (number, text, kind, created) VALUES (?, ?, ?, ?)",
@@ -255,7 +274,8 @@ class Esme:
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
-        outbox._listeners.append(self._wake)
+        self._unsubscribe = outbox.subscribe(self._wake)
+        self._last_help: dict[str, float] = {}
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -276,8 +296,7 @@ class Esme:
 
     def close(self) -> None:
         """Release the wake-up sockets (after :meth:`stop`)."""
-        if self._wake in self.outbox._listeners:
-            self.outbox._listeners.remove(self._wake)
+        self._unsubscribe()
         self._wake_r.close()
         self._wake_w.close()
 
@@ -353,11 +372,32 @@ class Esme:
             self.stats.receipts += 1
             return
         self.stats.received += 1
+        if not _ADDRESS.fullmatch(number):
+            log.warning("a message from %r, which cannot be answered", mask(number))
+            return
         text = _decode(pdu)
-        reply = reply_for(text, lambda: self.lookup(number), self.settings.keyword)
-        kind = "reply" if is_query(text, self.settings.keyword) else "help"
+        if is_query(text, self.settings.keyword):
+            kind, reply = "reply", answer_text(self.lookup(number))
+        elif self._help_due(number):
+            kind, reply = "help", help_text(self.settings.keyword)
+        else:
+            log.info("no help for %s again so soon", mask(number))
+            return
         self.outbox.send(number, reply, kind=kind)
-        log.info("%s from %s queued", kind, mask(number))
+        log.info("%s for %s queued", kind, mask(number))
+
+    def _help_due(self, number: str) -> bool:
+        # One help text per number per help_interval_s: two auto-responders must not
+        # keep answering each other through the short number.
+        now = time.monotonic()
+        if len(self._last_help) > 10_000:
+            cutoff = now - self.settings.help_interval_s
+            self._last_help = {n: t for n, t in self._last_help.items() if t > cutoff}
+        last = self._last_help.get(number)
+        if last is not None and now - last < self.settings.help_interval_s:
+            return False
+        self._last_help[number] = now
+        return True
 
 
 class _Session:
@@ -573,7 +613,7 @@ def run_esme(
     The outbox defaults to ``index_path/sms-outbox.sqlite`` (beside the index, so a
     restart finds what was not sent). Blocks; returns the ESME's statistics.
     """
-    index = VisitIndex(Path(index_path))
+    index = ReloadingIndex(Path(index_path))
     outbox = Outbox(outbox_path or _default_outbox(Path(index_path)))
     esme = Esme(settings, index.lookup_number, outbox, on_event=on_event)
     try:
@@ -582,6 +622,32 @@ def run_esme(
         esme.close()
         outbox.close()
     return esme.stats
+
+
+class ReloadingIndex:
+    """A :class:`VisitIndex` that reopens itself when a build has replaced the file.
+
+    A build renames a new ``visits.sqlite`` over the old one; an open connection would
+    keep reading the old, unlinked file (and the old window) for as long as it lives.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._open()
+
+    def _open(self) -> None:
+        self.index = VisitIndex(self.path)
+        self._stamp = self._current()
+
+    def _current(self) -> tuple[int, int]:
+        st = self.index.file.stat()
+        return st.st_ino, st.st_mtime_ns
+
+    def lookup_number(self, number: str) -> Answer:
+        """The answer for a raw number from the newest build."""
+        if self._current() != self._stamp:
+            self._open()
+        return self.index.lookup_number(number)
 
 
 def _default_outbox(index_path: Path) -> Path:
