@@ -14,6 +14,7 @@ from tests.api.conftest import token
 
 ANALYST = {"fraud_analyst"}
 BROADBAND = {"broadband_engineer"}
+ITINERARY = {"itinerary_agent"}
 ROLES = role_names()
 ANYONE = set(ROLES)
 EXPECTED: dict[tuple[str, str], set[str]] = {
@@ -58,6 +59,9 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/broadband/lines/{line_id}"): BROADBAND,
     ("GET", "/api/broadband/scenarios"): BROADBAND,
     ("GET", "/api/broadband/proof"): BROADBAND,
+    ("POST", "/api/itinerary/agent/query"): ITINERARY,
+    ("POST", "/api/itinerary/agent/override"): ITINERARY,
+    ("GET", "/api/itinerary/cities"): ITINERARY,
     ("GET", "/api/admin/users"): set(),
     ("POST", "/api/admin/users"): set(),
     ("GET", "/api/admin/audit"): set(),
@@ -69,8 +73,15 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/openapi.json"): ANYONE,
     ("GET", "/docs"): ANYONE,
 }
-# Open without login: /health, and the login itself (which answers only to a right password).
-PUBLIC = {("GET", "/health"), ("POST", "/api/auth/login")}
+# Open without login: /health, and the login itself (which answers only to a right password);
+# a subscriber's visited-places code and query (which answer only to a code texted to the
+# number, and refuse a console login: tests/itinerary/test_api.py).
+PUBLIC = {
+    ("GET", "/health"),
+    ("POST", "/api/auth/login"),
+    ("POST", "/api/itinerary/codes"),
+    ("POST", "/api/itinerary/query"),
+}
 # Authenticated by a device's own credential (HTTP Basic), which no user's login replaces.
 DEVICES = {("POST", "/api/broadband/bulkdata")}
 PATH_VALUES = {
