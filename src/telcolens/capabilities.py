@@ -33,6 +33,7 @@ BUILTIN: tuple[str, ...] = (
     "telcolens.antifraud",
     "telcolens.faults",
     "telcolens.broadband",
+    "telcolens.itinerary",
 )
 
 
@@ -74,6 +75,8 @@ class DemoResult:
     outputs: list[Path] = field(default_factory=list)
     # Puts the step's results into the operational store: called with a session and an actor.
     load: Callable[[Session, str], object] | None = None
+    # Settings the served app needs to read the step's results (TELCOLENS_<NAME>: path).
+    serve_env: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

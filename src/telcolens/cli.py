@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
 import shutil
 import sys
 import time
@@ -229,7 +230,7 @@ def demo(
         tables=engines.tables(con, data_dir),
     )
     results_dir.mkdir(parents=True, exist_ok=True)
-    loads = []
+    loads, serve_env = [], {}
     for cap in capabilities():
         if cap.run_demo is None:
             continue
@@ -243,6 +244,7 @@ def demo(
             console.print(f"  output: {path}")
         if result.load is not None:
             loads.append(result.load)
+        serve_env.update(result.serve_env)
     store_url = f"sqlite:///{(out / 'telcolens.db').resolve()}"
     password = cli_service.demo_store(store_url, loads)
     console.print(
@@ -253,10 +255,13 @@ def demo(
         f"Console user [bold]{cli_service.DEMO_ADMIN}[/] (admin), password [bold]{password}[/]"
     )
     if serve:
+        os.environ.update(serve_env)  # the served app reads each step's results from them
         cli_service.run_server(host=host, port=port, database_url=store_url)
     else:
+        env = "".join(f"{k}={v} " for k, v in sorted(serve_env.items()))
         console.print(
-            f"Serve it with: telcolens serve --database-url {store_url} --host {host} --port {port}"
+            f"Serve it with: {env}telcolens serve --database-url {store_url} "
+            f"--host {host} --port {port}"
         )
 
 

@@ -21,8 +21,9 @@ from tests.simulate._frames import table, truth
 BROADBAND = ("broadband_lines", "broadband_kpi", "broadband_complaints", "broadband_repairs")
 # The first generator's draws on the static and plant streams, and every table that is not
 # broadband, are what they were before the broadband province was built: this digest of
-# those tables' contents was taken with the code before it (and equals it after).
-OTHERS_DIGEST = "7ddab20a9544313765c96f234e24b42a11dc71c25c3ffd0549c644776806f876"
+# those tables' contents (less what the itinerary plants, see _digest) was taken with the
+# code before it (and equals it after).
+OTHERS_DIGEST = "34a73ff32f2aa653a645e4fdec5bdb7facf1c9df67a3571d0472d2875185ec2a"
 START = dt.date(2026, 11, 2)
 
 
@@ -336,11 +337,16 @@ def test_the_broadband_draws_leave_the_other_streams_as_they_were():
 
 
 def _digest(data: Path) -> str:
+    """The tables no broadband draw touches. The itinerary's day visits and ping-pong
+    (simulate.itinerary) change location events and where records are served, by design:
+    those are left out, and the digest is the one the generator gave before either."""
     h = hashlib.sha256()
     for name in TABLES:
-        if name.startswith("broadband_"):
+        if name.startswith("broadband_") or name == "location_events":
             continue
         t = read_table(data, name)
+        if name in ("voice", "sms", "data_sessions"):
+            t = t.drop_columns(["cell_id"])
         h.update(name.encode())
         h.update(t.to_pandas().to_csv(index=False).encode())
     return h.hexdigest()

@@ -10,8 +10,10 @@ Each subscriber's sightings, ordered by time and labelled with their cell's city
 2. **Ping-pong.** A phone near a city border flips between cells of both cities while
    its owner sits still. A run in city B whose neighbours on both sides are runs in one
    other city A, with the A sighting before it and the A sighting after it no more than
-   ``pingpong_minutes`` apart (A-B-A within minutes), is taken as A. Runs of one city
-   left adjacent are then merged.
+   ``pingpong_minutes`` apart (A-B-A within minutes), is a blip. In a flurry A B A B A
+   every inner run is a blip of the other city, so the whole flurry takes the city of
+   the run before it, where the phone was settled. Runs of one city left adjacent are
+   then merged.
 3. **Bounds.** A stay starts and ends halfway between its first (last) sighting and the
    neighbouring run's last (first) one: the phone moved somewhere in that gap and the
    midpoint is the unbiased guess. ``boundary="first_outside"`` instead ends it at the
@@ -147,11 +149,17 @@ def stays(located_sightings: ir.Table, settings: StaySettings | None = None) -> 
         & (runs.prev_city != runs.city)
         & (span_s <= settings.pingpong_minutes * 60)
     )
+    # In an alternation A B A B ... every inner run is a blip of the other city: the
+    # whole flurry takes the city of the run before it (where the phone was settled).
+    runs = runs.mutate(blip=blip.fill_null(False))
+    cum = ibis.window(group_by="subscriber_id", order_by="run", rows=(None, 0))
+    runs = runs.mutate(flurry=ibis.ifelse(runs.blip, 0, 1).sum().over(cum))
+    anchor = ibis.window(group_by=["subscriber_id", "flurry"], order_by="run")
     runs = runs.select(
         "subscriber_id",
         "first",
         "last",
-        city=ibis.ifelse(blip.fill_null(False), runs.prev_city, runs.city),
+        city=ibis.ifelse(runs.blip, runs.city.first().over(anchor), runs.city),
     )
     merged = _runs(runs)
     merged = merged.mutate(
