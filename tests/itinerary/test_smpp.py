@@ -21,13 +21,24 @@ from pathlib import Path
 
 import pytest
 import typer
+from sqlalchemy.orm import sessionmaker
 from typer.testing import CliRunner
 
 from telcolens.errors import BadInput
+from telcolens.itinerary import outbox as store_outbox
 from telcolens.itinerary.index import VisitIndex, Window, write_index
+from telcolens.itinerary.models import OutboxSms
 from telcolens.itinerary.reply import answer_text, help_text
-from telcolens.itinerary.smpp import Esme, Outbox, ReloadingIndex, SmppSettings, run_esme
+from telcolens.itinerary.smpp import (
+    Esme,
+    Outbox,
+    ReloadingIndex,
+    SmppSettings,
+    StoreOutbox,
+    run_esme,
+)
 from telcolens.privacy import pseudonymise
+from telcolens.store.db import make_engine, transaction, upgrade
 
 
 def _net_smpp_present() -> bool:
@@ -160,7 +171,9 @@ def esme_factory(index_path: Path, tmp_path: Path) -> Iterator[Callable[..., Esm
         options = {"system_id": "tl_test", "password": "pw-not-logged", "rate": 500,
                    "window": 20, "backoff_initial_s": 0.1, "backoff_max_s": 1.0,
                    "response_timeout_s": 20, **overrides}  # fmt: skip
-        esme = Esme(SmppSettings(port=port, **options), index.lookup_number, outbox).start()
+        store = options.pop("store", None)
+        settings = SmppSettings(port=port, **options)
+        esme = Esme(settings, index.lookup_number, outbox, store=store).start()
         started.append(esme)
         return esme
 
@@ -334,7 +347,7 @@ def test_cli_sms_command(smsc, index_path, tmp_path):
         ["sms", "--index", str(index_path), "--host", "127.0.0.1", "--port", str(smsc.port),
          "--system-id", "tl_cli", "--outbox", str(tmp_path / "cli.sqlite"),
          "--max-messages", "1"],
-        env={"TELCOLENS_SMPP_PASSWORD": "from-env"},
+        env={"TELCOLENS_SMPP_PASSWORD": "from-env", "TELCOLENS_DATABASE_URL": None},
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "from-env" not in result.output
@@ -394,3 +407,40 @@ def test_reloading_index_sees_a_rebuild(index_path):
     answer = index.lookup_number(SHORT)
     assert answer.window == later
     assert [c.city for c in answer.cities] == ["烟台市"]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[StoreOutbox]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    upgrade(engine)
+    yield StoreOutbox(sessionmaker(engine, expire_on_commit=False))
+    engine.dispose()
+
+
+def _store_rows(store: StoreOutbox) -> list[OutboxSms]:
+    with transaction(store.sessions) as s:
+        return list(s.query(OutboxSms).order_by(OutboxSms.id))
+
+
+def test_texts_queued_in_the_store_are_sent_and_marked(smsc, esme_factory, store):
+    smsc.start()
+    with transaction(store.sessions) as s:
+        store_outbox.queue_sms(s, "+86 138 0000 0009", "您的验证码是246810。")
+    esme_factory(smsc.port, store=store, store_poll_s=0.1)
+    assert wait_for(lambda: answered(smsc).get(NOBODY), "the code") == ["您的验证码是246810。"]
+    row = wait_for(lambda: (r := _store_rows(store)[0]).sent_at and r, "the row marked sent")
+    assert row.number is None and row.text is None
+
+
+def test_store_texts_held_when_the_link_breaks_are_released_and_sent(smsc, esme_factory, store):
+    smsc.start("--hold-after", "0")
+    with transaction(store.sessions) as s:
+        store_outbox.queue_sms(s, NOBODY, "验证码 135790")
+    esme = esme_factory(smsc.port, store=store, store_poll_s=0.1)
+    wait_for(lambda: smsc.events("submit_sm"), "the unacknowledged submit")
+    smsc.kill()
+    wait_for(lambda: esme.stats.link_failures >= 1, "the ESME to notice")
+    wait_for(lambda: _store_rows(store)[0].claimed_at is None, "the text released")
+    smsc.start()
+    assert wait_for(lambda: answered(smsc).get(NOBODY), "the code") == ["验证码 135790"]
+    wait_for(lambda: _store_rows(store)[0].sent_at, "the row marked sent")

@@ -45,6 +45,14 @@ def sms(
         Path | None,
         typer.Option(help="The outbox file [default: INDEX/sms-outbox.sqlite]."),
     ] = None,
+    store_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="TELCOLENS_DATABASE_URL",
+            show_default=False,
+            help="Also send the texts the query API queues in this store.",
+        ),
+    ] = None,
     max_messages: Annotated[
         int, typer.Option(help="Stop after this many messages sent (0: until Ctrl-C).")
     ] = 0,
@@ -69,7 +77,9 @@ def sms(
                 stop.set()
 
     try:
-        stats = run_esme(settings, index, stop, outbox_path=outbox, on_event=on_event)
+        stats = run_esme(
+            settings, index, stop, outbox_path=outbox, store_url=store_url, on_event=on_event
+        )
     except KeyboardInterrupt:
         stop.set()
         typer.echo("stopped")

@@ -41,11 +41,15 @@ import smpplib.consts
 import smpplib.exceptions
 import smpplib.gsm
 import smpplib.smpp
+from sqlalchemy.orm import Session, sessionmaker
 
-from telcolens.errors import BadInput, TelcolensError
+from telcolens.errors import BadInput, TelcolensError, Unavailable
+from telcolens.itinerary import outbox as store_outbox
 from telcolens.itinerary.index import Answer, VisitIndex
+from telcolens.itinerary.outbox import ClaimedSms
 from telcolens.itinerary.reply import DEFAULT_KEYWORD, answer_text, help_text, is_query
 from telcolens.privacy import mask
+from telcolens.store.db import make_engine, transaction
 
 log = logging.getLogger(__name__)
 _WIRE_LOGGER = "telcolens.itinerary.smpp.wire"
@@ -84,6 +88,7 @@ class SmppSettings:
     response_timeout_s : a response later than this means the link is dead.
     backoff_initial_s, backoff_max_s : reconnect delays, doubled per failure.
     max_attempts : a message failed by the SMSC this many times is given up.
+    store_poll_s : how often the store's outbox (one-time codes) is asked for texts.
     help_interval_s : a number that texts something else gets the help text at most
         once in this many seconds.
     registered_delivery : ask the SMSC for delivery receipts.
@@ -103,6 +108,7 @@ class SmppSettings:
     backoff_initial_s: float = 0.5
     backoff_max_s: float = 30.0
     max_attempts: int = 5
+    store_poll_s: float = 1.0
     help_interval_s: float = 600.0
     registered_delivery: bool = True
     source_addr_ton: int = 0
@@ -238,14 +244,53 @@ class Stats:
 
 @dataclass
 class _Job:
-    row_id: int
+    row_id: int  # in the ESME's Outbox, or in the store's sms_outbox when from_store
     number: str
     parts: list[bytes]
     esm_class: int
     attempts: int
+    from_store: bool = False
     todo: deque[int] = field(default_factory=deque)
     acked: int = 0
     message_ids: list[str] = field(default_factory=list)
+
+    @classmethod
+    def make(cls, row_id: int, number: str, text: str, attempts: int, from_store: bool) -> _Job:
+        parts, _, esm_class = smpplib.gsm.make_parts(
+            text, encoding=smpplib.consts.SMPP_ENCODING_ISO10646
+        )
+        job = cls(row_id, number, parts, esm_class, attempts, from_store)
+        job.todo.extend(range(len(parts)))
+        return job
+
+
+class StoreOutbox:
+    """The operational store's SMS outbox (:mod:`telcolens.itinerary.outbox`), as a source.
+
+    The query API queues its one-time codes there, in the transaction that issues the
+    code; the ESME claims a few at a time (a lease), marks each sent on its last
+    ``submit_sm_resp``, and releases what it holds when the link breaks.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    @classmethod
+    def from_url(cls, url: str | None = None) -> StoreOutbox:
+        """The outbox of the store at ``url`` (default ``TELCOLENS_DATABASE_URL``)."""
+        return cls(sessionmaker(make_engine(url), expire_on_commit=False))
+
+    def claim(self, n: int) -> list[ClaimedSms]:
+        with transaction(self.sessions) as session:
+            return store_outbox.claim_batch(session, n)
+
+    def sent(self, ids: list[int]) -> None:
+        with transaction(self.sessions) as session:
+            store_outbox.mark_sent(session, ids)
+
+    def release(self, ids: list[int]) -> None:
+        with transaction(self.sessions) as session:
+            store_outbox.release(session, ids)
 
 
 class Esme:
@@ -263,10 +308,12 @@ class Esme:
         outbox: Outbox,
         *,
         on_event: Callable[[str], None] | None = None,
+        store: StoreOutbox | None = None,
     ) -> None:
         self.settings = settings
         self.lookup = lookup
         self.outbox = outbox
+        self.store = store
         self.on_event = on_event or (lambda name: None)
         self.stats = Stats()
         self._stop = threading.Event()
@@ -408,6 +455,8 @@ class _Session:
         self.s = esme.settings
         self.jobs: deque[_Job] = deque()
         self.loaded: set[int] = set()
+        self.held: set[int] = set()  # claimed from the store, not yet marked sent
+        self.next_store_poll = 0.0
         self.after = 0
         self.inflight: dict[int, tuple[_Job, int, float]] = {}
         self.next_submit = time.monotonic()
@@ -415,6 +464,12 @@ class _Session:
         self.enquiry_sent: float | None = None
 
     def serve(self) -> None:
+        try:
+            self._serve()
+        finally:
+            self._release_held()
+
+    def _serve(self) -> None:
         sock = self.client._socket  # smpplib's poll() selects on it the same way
         while not (self.stop.is_set() or self.esme._stop.is_set()):
             self._load()
@@ -449,14 +504,44 @@ class _Session:
             return
         for row_id, number, text, attempts in self.esme.outbox.pending(self.after, 200):
             self.after = row_id
-            if row_id in self.loaded:
-                continue
-            parts, _, esm_class = smpplib.gsm.make_parts(
-                text, encoding=smpplib.consts.SMPP_ENCODING_ISO10646
-            )
-            job = _Job(row_id, number, parts, esm_class, attempts, deque(range(len(parts))))
-            self.jobs.append(job)
-            self.loaded.add(row_id)
+            if row_id not in self.loaded:
+                self.jobs.append(_Job.make(row_id, number, text, attempts, from_store=False))
+                self.loaded.add(row_id)
+        store, now = self.esme.store, time.monotonic()
+        if store is None or now < self.next_store_poll or len(self.jobs) >= self.s.window:
+            return
+        self.next_store_poll = now + self.s.store_poll_s
+        try:
+            claimed = store.claim(self.s.window)
+        except Unavailable as exc:
+            log.warning("the store's outbox is unavailable: %s", exc)
+            return
+        for sms in claimed:
+            self.jobs.append(_Job.make(sms.id, sms.number, sms.text, 0, from_store=True))
+            self.held.add(sms.id)
+
+    def _release_held(self) -> None:
+        """Give the store's texts not yet sent back, for the next session (or sender)."""
+        if self.esme.store is None or not self.held:
+            return
+        try:
+            self.esme.store.release(sorted(self.held))
+        except Unavailable as exc:  # their lease runs out instead
+            log.warning("could not release the store's texts: %s", exc)
+        self.held.clear()
+
+    def _finish(self, job: _Job, state: str, detail: str) -> None:
+        if not job.from_store:
+            self.esme.outbox.finish(job.row_id, state, detail)
+            self.loaded.discard(job.row_id)
+            return
+        self.held.discard(job.row_id)
+        if state == "sent":
+            try:
+                self.esme.store.sent([job.row_id])
+            except Unavailable as exc:  # sent again after its lease: at least once
+                log.warning("could not mark text %s sent: %s", job.row_id, exc)
+        # A failed one is left to its lease: the store gives it up after MAX_ATTEMPTS.
 
     def _submit_ready(self) -> None:
         rate = max(self.s.rate, 0.001)
@@ -527,23 +612,22 @@ class _Session:
             job.acked += 1
             job.message_ids.append(_text(getattr(pdu, "message_id", b"")))
             if job.acked == len(job.parts):
-                outbox.finish(job.row_id, "sent", ",".join(job.message_ids))
-                self.loaded.discard(job.row_id)
+                self._finish(job, "sent", ",".join(job.message_ids))
                 stats.messages_sent += 1
                 self.esme.on_event("sent")
             return
         detail = f"{pdu.command} status 0x{pdu.status:02x}"
         job.attempts += 1
         if pdu.status in _RETRY_LATER and job.attempts < self.s.max_attempts:
-            outbox.retry(job.row_id, detail)
+            if not job.from_store:
+                outbox.retry(job.row_id, detail)
             job.todo.append(index)
             if job not in self.jobs:
                 self.jobs.append(job)
             self.next_submit = time.monotonic() + 1.0  # the SMSC asked us to slow down
             return
         log.warning("message %s to %s failed: %s", job.row_id, mask(job.number), detail)
-        outbox.finish(job.row_id, "failed", detail)
-        self.loaded.discard(job.row_id)
+        self._finish(job, "failed", detail)
         if job in self.jobs:
             self.jobs.remove(job)
         stats.messages_failed += 1
@@ -606,16 +690,20 @@ def run_esme(
     stop_event: threading.Event,
     *,
     outbox_path: Path | None = None,
+    store_url: str | None = None,
     on_event: Callable[[str], None] | None = None,
 ) -> Stats:
     """Answer the keyword from the index at ``index_path`` until ``stop_event`` is set.
 
-    The outbox defaults to ``index_path/sms-outbox.sqlite`` (beside the index, so a
-    restart finds what was not sent). Blocks; returns the ESME's statistics.
+    The answers' outbox defaults to ``index_path/sms-outbox.sqlite`` (beside the index,
+    so a restart finds what was not sent). With ``store_url`` the ESME also sends the
+    texts the query API queues in that store (its one-time codes). Blocks; returns the
+    ESME's statistics.
     """
     index = ReloadingIndex(Path(index_path))
     outbox = Outbox(outbox_path or _default_outbox(Path(index_path)))
-    esme = Esme(settings, index.lookup_number, outbox, on_event=on_event)
+    store = StoreOutbox.from_url(store_url) if store_url else None
+    esme = Esme(settings, index.lookup_number, outbox, on_event=on_event, store=store)
     try:
         esme.run(stop_event)
     finally:
