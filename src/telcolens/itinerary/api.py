@@ -192,8 +192,9 @@ async def no_console_user(request: Request) -> None:
         )
 
 
-# Marks the route as the subscriber's own, authenticated by the code, never by a login.
-no_console_user.__subscriber__ = True  # type: ignore[attr-defined]
+# The contract's mark (tests/contract.py) of a route authenticated by a credential of its
+# own, as a gateway's Bulk Data route is: here the code texted to the number, never a role.
+no_console_user.__gateway__ = True  # type: ignore[attr-defined]
 
 SUBSCRIBER_ROUTE: dict[str, Any] = {
     "dependencies": [Depends(no_console_user)],
