@@ -153,3 +153,27 @@ def test_fields_too_long_are_refused_on_encode():
 
 def test_bad_packet_is_bad_input():
     assert issubclass(smgp.SmgpError, BadInput)
+
+
+def test_status_report_layout_and_round_trip():
+    report = smgp.StatusReport(b"\x01" * 10, "DELIVRD", "000", "2612010930", "2612010931")
+    raw = report.encode()
+    assert raw.startswith(b"id:" + b"\x01" * 10 + b" sub:001 dlvrd:001 submit date:2612010930")
+    assert b" done date:2612010931 stat:DELIVRD err:000 text:" in raw
+    assert len(raw) == 10 + 3 + 3 + 10 + 10 + 7 + 3 + 20 + len(
+        "id: sub: dlvrd: submit date: done date: stat: err: text:"
+    )
+    deliver = smgp.Deliver(b"\x02" * 10, "13312345678", "1066", raw, is_report=1)
+    decoded = smgp.decode(smgp.encode(deliver, 5))[1].report()
+    assert decoded == report
+
+
+def test_status_report_errors():
+    with pytest.raises(smgp.SmgpError, match="IsReport is 0"):
+        smgp.Deliver(b"\0" * 10, "1", "2", b"hello").report()
+    with pytest.raises(smgp.SmgpError, match="expected 'stat:'"):
+        smgp.StatusReport.decode(
+            smgp.StatusReport(b"\0" * 10, "DELIVRD").encode().replace(b"stat:", b"xxxx:")
+        )
+    with pytest.raises(smgp.SmgpError, match="ends inside 'sub:'"):
+        smgp.StatusReport.decode(b"id:0123456789 sub:0")

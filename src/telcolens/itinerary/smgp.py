@@ -24,6 +24,9 @@ as implemented by the open-source gateways SMSGate (``com.zx.sms.codec.smgp.msg`
   Status 4.
 * Active_Test (0x00000004), Exit (0x00000006) and their responses (| 0x80000000): no body.
 * TLV: Tag 2, Length 2, Value; tags in :class:`Tag`.
+* A status report (Deliver with IsReport=1) in MsgContent: ``id:`` MsgID 10 (binary),
+  `` sub:`` 3, `` dlvrd:`` 3, `` submit date:`` 10, `` done date:`` 10, `` stat:`` 7,
+  `` err:`` 3, `` text:`` 20 (SMSGate's ``SMGPReportData``).
 
 Fixed-width text fields are ASCII padded with NUL bytes on the right.
 """
@@ -387,6 +390,65 @@ class Deliver:
     @property
     def text(self) -> str:
         return decode_content(self.content, self.msg_format, udhi=_udhi(self.tlvs))
+
+    def report(self) -> StatusReport:
+        """The status report this Deliver carries (IsReport=1)."""
+        if not self.is_report:
+            raise SmgpError("Deliver: IsReport is 0, the content is a message")
+        return StatusReport.decode(self.content)
+
+
+_REPORT_FIELDS = (
+    ("id:", 10), (" sub:", 3), (" dlvrd:", 3), (" submit date:", 10), (" done date:", 10),
+    (" stat:", 7), (" err:", 3), (" text:", 20),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """The MsgContent of a Deliver with IsReport=1: the fate of an earlier Submit.
+
+    ``id:`` carries the Submit_Resp's 10-byte MsgID in binary, then fixed-width ASCII:
+    ``sub:001 dlvrd:001 submit date:YYMMDDhhmm done date:YYMMDDhhmm stat:DELIVRD err:000
+    text:`` (20 bytes of the original text).
+    """
+
+    msg_id: bytes
+    stat: str
+    err: str = "000"
+    submit_date: str = ""
+    done_date: str = ""
+    sub: str = "001"
+    dlvrd: str = "001"
+    text: bytes = b""
+
+    def encode(self) -> bytes:
+        text_fields = (self.sub, self.dlvrd, self.submit_date, self.done_date, self.stat, self.err)
+        values = (self.msg_id, *(f.encode("ascii") for f in text_fields), self.text)
+        out = []
+        for (label, size), value in zip(_REPORT_FIELDS, values, strict=True):
+            if len(value) > size:
+                raise SmgpError(f"status report {label.strip()} {len(value)} bytes, holds {size}")
+            out.append(label.encode() + value.ljust(size, b"\0" if label == "id:" else b" "))
+        return b"".join(out)
+
+    @classmethod
+    def decode(cls, content: bytes) -> StatusReport:
+        values, pos = [], 0
+        for label, size in _REPORT_FIELDS:
+            got = content[pos : pos + len(label)]
+            if got.lower() != label.encode():
+                raise SmgpError(f"status report: expected {label.strip()!r} at byte {pos}")
+            pos += len(label)
+            if label != " text:" and pos + size > len(content):
+                raise SmgpError(f"status report ends inside {label.strip()!r}")
+            values.append(content[pos : pos + size])
+            pos += size
+        msg_id, *fields, text = values
+        sub, dlvrd, submit_date, done_date, stat, err = (
+            f.decode("ascii", errors="replace").strip() for f in fields
+        )
+        return cls(msg_id, stat, err, submit_date, done_date, sub, dlvrd, text.rstrip(b"\0 "))
 
 
 @dataclass(frozen=True)
