@@ -444,3 +444,13 @@ def test_store_texts_held_when_the_link_breaks_are_released_and_sent(smsc, esme_
     smsc.start()
     assert wait_for(lambda: answered(smsc).get(NOBODY), "the code") == ["验证码 135790"]
     wait_for(lambda: _store_rows(store)[0].sent_at, "the row marked sent")
+
+
+def test_keyword_answered_while_the_store_is_unusable(smsc, esme_factory, tmp_path, caplog):
+    broken = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")  # never migrated: no table
+    store = StoreOutbox(sessionmaker(broken, expire_on_commit=False))
+    smsc.start("--deliver", f"{SHORT}=CXMYD")
+    esme_factory(smsc.port, store=store, store_poll_s=0.1)
+    assert wait_for(lambda: answered(smsc).get(SHORT), "the answer")
+    assert "the store's outbox is unavailable" in caplog.text
+    broken.dispose()

@@ -32,7 +32,7 @@ import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +41,7 @@ import smpplib.consts
 import smpplib.exceptions
 import smpplib.gsm
 import smpplib.smpp
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from telcolens.errors import BadInput, TelcolensError, Unavailable
@@ -49,7 +50,7 @@ from telcolens.itinerary.index import Answer, VisitIndex
 from telcolens.itinerary.outbox import ClaimedSms
 from telcolens.itinerary.reply import DEFAULT_KEYWORD, answer_text, help_text, is_query
 from telcolens.privacy import mask
-from telcolens.store.db import make_engine, transaction
+from telcolens.store.db import StoreError, make_engine, transaction
 
 log = logging.getLogger(__name__)
 _WIRE_LOGGER = "telcolens.itinerary.smpp.wire"
@@ -280,16 +281,26 @@ class StoreOutbox:
         """The outbox of the store at ``url`` (default ``TELCOLENS_DATABASE_URL``)."""
         return cls(sessionmaker(make_engine(url), expire_on_commit=False))
 
+    @contextlib.contextmanager
+    def _unit(self) -> Iterator[Session]:
+        # The channel outlives a store outage: a store that is down or busy
+        # (OperationalError) skips this poll, and the texts wait for the next one.
+        try:
+            with transaction(self.sessions) as session:
+                yield session
+        except OperationalError as exc:
+            raise StoreError(f"the store is unavailable: {exc.orig}") from exc
+
     def claim(self, n: int) -> list[ClaimedSms]:
-        with transaction(self.sessions) as session:
+        with self._unit() as session:
             return store_outbox.claim_batch(session, n)
 
     def sent(self, ids: list[int]) -> None:
-        with transaction(self.sessions) as session:
+        with self._unit() as session:
             store_outbox.mark_sent(session, ids)
 
     def release(self, ids: list[int]) -> None:
-        with transaction(self.sessions) as session:
+        with self._unit() as session:
             store_outbox.release(session, ids)
 
 
