@@ -43,7 +43,7 @@ def sms(
     ] = _DEFAULTS.window,
     outbox: Annotated[
         Path | None,
-        typer.Option(help="The outbox file [default: INDEX/sms-outbox.sqlite]."),
+        typer.Option(help="The answers' outbox file (default: INDEX/sms-outbox.sqlite)."),
     ] = None,
     store_url: Annotated[
         str | None,
