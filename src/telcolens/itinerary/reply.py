@@ -10,7 +10,6 @@ Anything else gets a short help text that names the keyword.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
 
 from telcolens.itinerary.index import Answer
 
@@ -46,8 +45,3 @@ def answer_text(answer: Answer) -> str:
 def help_text(keyword: str = DEFAULT_KEYWORD) -> str:
     """The reply to a message that is not the keyword."""
     return f"查询近14天到达或途经的城市，请发送{normalise_text(keyword)}。"
-
-
-def reply_for(text: str, lookup: Callable[[], Answer], keyword: str = DEFAULT_KEYWORD) -> str:
-    """The reply to one incoming message; ``lookup`` is called only for the keyword."""
-    return answer_text(lookup()) if is_query(text, keyword) else help_text(keyword)
