@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from telcolens.itinerary.index import VisitIndex, Window, write_index
-from telcolens.itinerary.smpp import Esme, Outbox, SmppSettings
+from telcolens.itinerary.smpp import Esme, LocalOutbox, SmppSettings
 from telcolens.privacy import pseudonymise
 
 SMSC = Path(__file__).resolve().parents[1] / "tests/itinerary/smsc.pl"
@@ -81,7 +81,7 @@ def _run(folder: Path, port: int, args: argparse.Namespace) -> dict:
 
     settings = SmppSettings(port=port, rate=args.rate, window=args.window)
     index = VisitIndex(folder / "index")
-    outbox = Outbox(folder / "outbox.sqlite")
+    outbox = LocalOutbox(folder / "outbox.sqlite")
     esme = Esme(settings, index.lookup_number, outbox, on_event=on_event).start()
     try:
         if not done.wait(600):

@@ -31,7 +31,7 @@ from telcolens.itinerary.models import OutboxSms
 from telcolens.itinerary.reply import answer_text, help_text
 from telcolens.itinerary.smpp import (
     Esme,
-    Outbox,
+    LocalOutbox,
     ReloadingIndex,
     SmppSettings,
     StoreOutbox,
@@ -164,7 +164,7 @@ def smsc(tmp_path: Path) -> Iterator[Smsc]:
 @pytest.fixture
 def esme_factory(index_path: Path, tmp_path: Path) -> Iterator[Callable[..., Esme]]:
     started: list[Esme] = []
-    outbox = Outbox(tmp_path / "outbox.sqlite")
+    outbox = LocalOutbox(tmp_path / "outbox.sqlite")
     index = VisitIndex(index_path)
 
     def make(port: int, **overrides) -> Esme:
@@ -291,7 +291,7 @@ def test_send_queues_a_text_for_any_number(smsc, esme_factory):
 def test_outbox_written_by_another_handle_is_drained(smsc, esme_factory, tmp_path):
     smsc.start()
     esme_factory(smsc.port)
-    other = Outbox(tmp_path / "outbox.sqlite")  # e.g. the query API's process
+    other = LocalOutbox(tmp_path / "outbox.sqlite")  # e.g. the query API's process
     other.send(SHORT, "验证码 654321")
     other.close()
     assert wait_for(lambda: answered(smsc).get(SHORT), "the queued text") == ["验证码 654321"]
@@ -388,7 +388,7 @@ def test_unaddressable_sender_is_not_answered(smsc, esme_factory):
 
 
 def test_outbox_refuses_what_smpp_cannot_carry(tmp_path):
-    outbox = Outbox(tmp_path / "o.sqlite")
+    outbox = LocalOutbox(tmp_path / "o.sqlite")
     with pytest.raises(BadInput, match="not a number"):
         outbox.send("138 0000 0001", "x")
     with pytest.raises(BadInput, match="1 to"):

@@ -5,12 +5,18 @@ A subscriber texts the keyword to the short number; the SMSC hands it to us as
 (data_coding 8), split into concatenated parts with a user data header when it is long.
 PDUs are built and parsed by the maintained ``smpplib``; the session logic is ours.
 
-No query is lost when the SMSC goes away. Every outgoing message (an answer, or a text
-another component queued with :meth:`Outbox.send`) is written to a small SQLite outbox
-*before* the ``deliver_sm_resp`` that tells the SMSC we have it, and leaves the outbox only
-when every part has its ``submit_sm_resp``. After a reconnect (exponential backoff, reset
-by a successful bind) whatever was not acknowledged is sent again from the outbox. The
-delivery is at least once: a part acknowledged before the link broke may arrive twice.
+No query is lost when the SMSC goes away. Every answer is written to the ESME's own
+SQLite file (:class:`LocalOutbox`) *before* the ``deliver_sm_resp`` that tells the SMSC we
+have the query, and leaves it only when every part has its ``submit_sm_resp``. After a
+reconnect (exponential backoff, reset by a successful bind) whatever was not acknowledged
+is sent again. The delivery is at least once: a part acknowledged before the link broke
+may arrive twice.
+
+Texts from other components (the query API's one-time codes) are queued in the store's
+outbox (:func:`telcolens.itinerary.outbox.queue_sms`, in their own transaction); given a
+:class:`StoreOutbox`, the ESME claims them a window at a time, marks each sent on its last
+``submit_sm_resp`` and releases what it holds when the link breaks. In-process callers
+without a store (a demo) may use :meth:`Esme.send`, which queues in the local file.
 
 Submits are paced (``rate`` per second) and at most ``window`` are unacknowledged at a
 time. Delivery receipts (``esm_class`` message type bits) are recorded, never answered.
@@ -133,11 +139,12 @@ CREATE TABLE IF NOT EXISTS receipts (
 """
 
 
-class Outbox:
-    """The messages waiting to go out, in a SQLite file that survives a restart.
+class LocalOutbox:
+    """The ESME's own file: the answers it owes (and any text sent with :meth:`send`).
 
-    Any thread or process may :meth:`send`; the ESME drains it. A sent message keeps its
-    row (masked number, no text) as the record of what went out.
+    SQLite, so that it survives the ESME's restart; any thread or process may :meth:`send`,
+    the ESME drains it. A sent message keeps its row (masked number, no text) as the
+    record of what went out; delivery receipts are recorded beside them.
     """
 
     def __init__(self, path: Path) -> None:
@@ -245,7 +252,7 @@ class Stats:
 
 @dataclass
 class _Job:
-    row_id: int  # in the ESME's Outbox, or in the store's sms_outbox when from_store
+    row_id: int  # in the ESME's LocalOutbox, or in the store's sms_outbox when from_store
     number: str
     parts: list[bytes]
     esm_class: int
@@ -316,7 +323,7 @@ class Esme:
         self,
         settings: SmppSettings,
         lookup: Callable[[str], Answer],
-        outbox: Outbox,
+        outbox: LocalOutbox,
         *,
         on_event: Callable[[str], None] | None = None,
         store: StoreOutbox | None = None,
@@ -359,7 +366,11 @@ class Esme:
         self._wake_w.close()
 
     def send(self, number: str, text: str) -> int:
-        """Queue a text for a number (the one-time codes); see :meth:`Outbox.send`."""
+        """Queue a text for a number in the local file; see :meth:`LocalOutbox.send`.
+
+        For callers in this process without a store; the query API queues in the store's
+        outbox (:func:`telcolens.itinerary.outbox.queue_sms`) instead.
+        """
         return self.outbox.send(number, text)
 
     def _wake(self) -> None:
@@ -712,7 +723,7 @@ def run_esme(
     ESME's statistics.
     """
     index = ReloadingIndex(Path(index_path))
-    outbox = Outbox(outbox_path or _default_outbox(Path(index_path)))
+    outbox = LocalOutbox(outbox_path or _default_outbox(Path(index_path)))
     store = StoreOutbox.from_url(store_url) if store_url else None
     esme = Esme(settings, index.lookup_number, outbox, on_event=on_event, store=store)
     try:
