@@ -454,3 +454,15 @@ def test_keyword_answered_while_the_store_is_unusable(smsc, esme_factory, tmp_pa
     assert wait_for(lambda: answered(smsc).get(SHORT), "the answer")
     assert "the store's outbox is unavailable" in caplog.text
     broken.dispose()
+
+
+def test_window_bounds_unacknowledged_submits(smsc, esme_factory):
+    smsc.start("--hold-after", "0")  # never acknowledges
+    esme = esme_factory(smsc.port, window=3, enquire_link_s=0.3)
+    for i in range(10):
+        esme.send(NOBODY, f"第{i}条")
+    # The ESME's enquire_link comes after 0.3 s of silence, behind on the same stream
+    # every submit it sent before: a barrier after which no more can be in flight.
+    wait_for(lambda: smsc.events("enquire_link"), "the ESME's enquire_link")
+    assert len(smsc.events("submit_sm")) == 3
+    assert esme.stats.submitted == 3
