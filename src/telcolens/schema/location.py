@@ -4,14 +4,26 @@ import pyarrow as pa
 
 from telcolens.schema._table import TIMESTAMP, Column, Table, subscriber_column
 
-EVENT_TYPES = ("attach", "detach", "periodic_update", "handover", "call", "sms", "data")
+# area_update: the tracking-area update a phone sends on entering an area it is not
+# registered in (another city, say); periodic_update: the timer's, in the same area.
+EVENT_TYPES = (
+    "attach",
+    "detach",
+    "periodic_update",
+    "handover",
+    "call",
+    "sms",
+    "data",
+    "area_update",
+)
 
 LOCATION_EVENTS = Table(
     name="location_events",
     domain="location",
     description=(
         "Signalling-derived location records: attach, detach, periodic location update, "
-        "handover. A feed that also reports service use may send call/sms/data events; "
+        "tracking-area update on entering a new area, handover. A feed that also "
+        "reports service use may send call/sms/data events; "
         "otherwise the cell of a call, SMS or data session is in its own record, and "
         "telcolens.profile.sightings() unions every source."
     ),

@@ -98,6 +98,34 @@ def away_now(day: Day, sub: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.n
     return city, visit
 
 
+def area_updates(
+    pop: Population, geo: Geography, day: Day, on: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Tracking-area updates of today's trips and visits: (subscriber, time, cell).
+
+    Another city is another tracking area, so a phone that arrives there registers
+    at once (in one of its cells), and again on coming home, whatever the periodic
+    timer says. Record loss drops some of them, like every other record.
+    """
+    subs, times, cells = [], [], []
+    for city, hours in ((day.trip_city, day.trip_hours), (day.visit_city, day.visit_hours)):
+        if city is None:
+            continue
+        sub = np.flatnonzero((city >= 0) & on)
+        start, end = (h[sub] for h in hours)
+        subs.append(sub)
+        times.append(day.start_us + (start * US_PER_HOUR).astype(np.int64))
+        cells.append(geo.random_cell_in_city(city[sub], day.side_rng))
+        home = end < 24.0  # a trip home at midnight registers on the next day's records
+        subs.append(sub[home])
+        times.append(day.start_us + (end[home] * US_PER_HOUR).astype(np.int64))
+        cells.append(pop.home_cell[sub[home]])
+    if not subs:
+        empty = np.empty(0, np.int64)
+        return empty, empty, empty
+    return np.concatenate(subs), np.concatenate(times), np.concatenate(cells)
+
+
 def pingpong(
     pop: Population, border: Borders, day: Day, active: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
