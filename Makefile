@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 WEB := src/telcolens/web
 WEB_STAMP := $(WEB)/node_modules/.installed
 
-.PHONY: setup test-deps demo test test-fast lint bench clean
+.PHONY: setup test-deps demo-deps demo test test-fast lint bench clean
 
 setup: $(STAMP) $(WEB_STAMP)
 
@@ -40,7 +40,13 @@ test-deps:
 		-sd $${TMPDIR:-/tmp}/telcolens-nats >$${TMPDIR:-/tmp}/telcolens-nats.log 2>&1 & \
 		sleep 2; }
 
-demo: setup  ## generate a small province and run every capability on it
+# The demo's SMS round trip runs through a real SMSC on loopback: Net::SMPP (Perl).
+demo-deps:
+	@perl -MNet::SMPP -e1 >/dev/null 2>&1 || { \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libnet-smpp-perl >/dev/null; }
+
+demo: setup demo-deps  ## generate a small province and run every capability on it
 	$(BIN)/telcolens demo $(ARGS)
 
 test: setup test-deps  ## the whole suite, Spark, PostgreSQL and the browser included

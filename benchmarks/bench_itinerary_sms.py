@@ -1,7 +1,7 @@
 """Answers per second of the SMS channel through a real SMSC on loopback.
 
 Builds an index of ``--queries`` subscribers (two cities each), starts the tests' Perl
-SMSC (Net::SMPP, ``tests/itinerary/smsc.pl``) with one ``CXMYD`` per subscriber to
+SMSC (Net::SMPP, ``telcolens/itinerary/loopback_smsc.pl``) with one ``CXMYD`` per subscriber to
 deliver as ``deliver_sm``, and runs the ESME (``telcolens.itinerary.smpp``) at
 ``--rate`` submit_sm/s with a window of ``--window``. The clock runs from the bind to
 the last ``submit_sm_resp``: each answer is looked up, queued in the SQLite outbox,
@@ -25,10 +25,11 @@ import time
 from pathlib import Path
 
 from telcolens.itinerary.index import VisitIndex, Window, write_index
+from telcolens.itinerary.loopback import LOOPBACK_SMSC
 from telcolens.itinerary.smpp import Esme, LocalOutbox, SmppSettings
 from telcolens.privacy import pseudonymise
 
-SMSC = Path(__file__).resolve().parents[1] / "tests/itinerary/smsc.pl"
+SMSC = LOOPBACK_SMSC
 
 
 def main() -> None:

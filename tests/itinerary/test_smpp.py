@@ -1,19 +1,15 @@
 """The SMPP ESME against a real SMSC it did not write: Net::SMPP (Perl) in the SMSC role.
 
-``smsc.pl`` (beside this file) answers the bind, delivers keywords as ``deliver_sm`` and
-records every PDU it receives as a JSON line; the tests read those lines back, decode the
-UCS-2, reassemble the concatenated parts by their UDH and compare with ``reply.py``'s
-text for the index's answer. Loopback only; every wait is for a condition, with a
+``telcolens/itinerary/loopback_smsc.pl`` answers the bind, delivers keywords as
+``deliver_sm`` and records every PDU it receives as a JSON line; the tests read those
+lines back, decode the UCS-2, reassemble the concatenated parts by their UDH and compare
+with ``reply.py``'s text for the index's answer. Loopback only; every wait is for a condition, with a
 generous deadline for a loaded machine.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import shutil
-import signal
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,8 +21,10 @@ from sqlalchemy.orm import sessionmaker
 from typer.testing import CliRunner
 
 from telcolens.errors import BadInput
+from telcolens.itinerary import loopback
 from telcolens.itinerary import outbox as store_outbox
 from telcolens.itinerary.index import VisitIndex, Window, write_index
+from telcolens.itinerary.loopback import LoopbackSmsc, reassemble
 from telcolens.itinerary.models import OutboxSms
 from telcolens.itinerary.reply import answer_text, help_text
 from telcolens.itinerary.smpp import (
@@ -40,19 +38,11 @@ from telcolens.itinerary.smpp import (
 from telcolens.privacy import pseudonymise
 from telcolens.store.db import make_engine, transaction, upgrade
 
-
-def _net_smpp_present() -> bool:
-    if shutil.which("perl") is None:
-        return False
-    return subprocess.run(["perl", "-MNet::SMPP", "-e1"], capture_output=True).returncode == 0
-
-
 pytestmark = pytest.mark.skipif(
-    not _net_smpp_present(),
+    not loopback.available(),
     reason="perl's Net::SMPP is absent (apt-get install libnet-smpp-perl; make test-deps)",
 )
 
-SMSC_SCRIPT = Path(__file__).with_name("smsc.pl")
 DEADLINE = 60.0
 WINDOW = Window(dt.date(2026, 11, 30), dt.date(2026, 11, 17), dt.date(2026, 11, 30), 4.0)
 SHORT = "13800000001"
@@ -76,68 +66,7 @@ def wait_for(condition: Callable[[], object], what: str, timeout: float = DEADLI
     pytest.fail(f"timed out after {timeout:g}s waiting for {what}")
 
 
-class Smsc:
-    """One smsc.pl process; ``restart`` brings a new one up on the same port."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.record = folder / "smsc.jsonl"
-        self.port = 0
-        self.proc: subprocess.Popen | None = None
-
-    def start(self, *args: str) -> Smsc:
-        port_file = self.folder / "port"
-        port_file.unlink(missing_ok=True)
-        cmd = ["perl", str(SMSC_SCRIPT), "--port", str(self.port), "--port-file", str(port_file),
-               "--record", str(self.record), *args]  # fmt: skip
-        log = (self.folder / "smsc.log").open("ab")
-        self.proc = subprocess.Popen(cmd, stdout=log, stderr=log)
-        log.close()
-        wait_for(port_file.exists, "the SMSC to listen", timeout=30)
-        self.port = int(port_file.read_text())
-        return self
-
-    def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(30)
-        self.proc = None
-
-    def events(self, name: str | None = None) -> list[dict]:
-        if not self.record.exists():
-            return []
-        lines = self.record.read_text().splitlines()
-        # The last line may be half written while the SMSC runs.
-        out = []
-        for line in lines:
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
-        return [e for e in out if name is None or e["event"] == name]
-
-
-def reassemble(submits: list[dict]) -> dict[str, list[str]]:
-    """Each destination's texts: UCS-2 decoded, concatenated parts joined by reference."""
-    texts: dict[str, list[str]] = {}
-    pending: dict[tuple[str, int], dict[int, bytes]] = {}
-    for event in submits:
-        assert event["data_coding"] == 8
-        raw = bytes.fromhex(event["short_message"])
-        number = event["destination_addr"]
-        if event["esm_class"] & 0x40:
-            udh_len = raw[0]
-            assert udh_len == 5 and raw[1:3] == b"\x00\x03"  # IEI 0: 8-bit reference
-            ref, total, seq = raw[3], raw[4], raw[5]
-            parts = pending.setdefault((number, ref), {})
-            parts[seq] = raw[1 + udh_len :]
-            if len(parts) == total:
-                body = b"".join(parts[i] for i in range(1, total + 1))
-                texts.setdefault(number, []).append(body.decode("utf-16-be"))
-                del pending[(number, ref)]
-        else:
-            texts.setdefault(number, []).append(raw.decode("utf-16-be"))
-    return texts
+Smsc = LoopbackSmsc
 
 
 @pytest.fixture

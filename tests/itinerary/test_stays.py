@@ -33,13 +33,14 @@ def _seen(rows: list[tuple[int, str, str]]) -> ibis.Table:
 
 def _stays(rows, **settings) -> pd.DataFrame:
     con = engines.connect("duckdb")
+    settings = {"boundary": "midpoint", "pingpong_minutes": 30.0, **settings}
     out = con.execute(stays(_seen(rows), StaySettings(**settings)))
     return out.sort_values(["subscriber_id", "start"]).reset_index(drop=True)
 
 
 def _visits(rows, **settings) -> pd.DataFrame:
     con = engines.connect("duckdb")
-    s = StaySettings(**settings)
+    s = StaySettings(**{"boundary": "midpoint", "pingpong_minutes": 30.0, **settings})
     out = con.execute(visits(stays(_seen(rows), s), AS_OF, s))
     return out.sort_values(["subscriber_id", "city"]).reset_index(drop=True)
 
@@ -114,7 +115,7 @@ def test_a_stay_ending_at_midnight_ends_the_day_before() -> None:
             "end": [pd.Timestamp("2026-11-11 00:00")],
         }
     )
-    out = con.execute(visits(ibis.memtable(frame), AS_OF))
+    out = con.execute(visits(ibis.memtable(frame), AS_OF, StaySettings()))
     assert out.last_day[0] == pd.Timestamp("2026-11-10")
     cut = con.execute(clip(ibis.memtable(frame), dt.date(2026, 11, 10), dt.date(2026, 11, 10)))
     assert cut.end[0] == pd.Timestamp("2026-11-11 00:00")

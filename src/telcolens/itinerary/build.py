@@ -95,12 +95,16 @@ def build(
     window = Window(as_of=as_of, start=first, end=last, min_stay_hours=settings.min_stay_hours)
     report("stays", 0, 2)
     out.mkdir(parents=True, exist_ok=True)
-    stays_path = engines.write_parquet(con, window_stays(t, as_of, settings, sources), _tmp(out))
-    report("visits", 1, 2)
-    stay_t = con.read_parquet(str(stays_path))
-    rows = con.to_pyarrow(visits_of(stay_t, as_of, settings))
-    path = write_index(out, window, _rows(rows), extra_meta=_meta(settings, sources))
-    os.replace(stays_path, out / STAYS_FILE)
+    stays_path = _tmp(out)
+    try:
+        engines.write_parquet(con, window_stays(t, as_of, settings, sources), stays_path)
+        report("visits", 1, 2)
+        stay_t = con.read_parquet(str(stays_path))
+        rows = con.to_pyarrow(visits_of(stay_t, as_of, settings))
+        path = write_index(out, window, _rows(rows), extra_meta=_meta(settings, sources))
+        os.replace(stays_path, out / STAYS_FILE)
+    finally:
+        stays_path.unlink(missing_ok=True)
     report("visits", 2, 2)
     cities = rows.group_by("city").aggregate([("subscriber_id", "count")]).to_pylist()
     return Built(
@@ -116,7 +120,8 @@ def build(
 
 
 def _tmp(out: Path) -> Path:
-    return out / f".{STAYS_FILE}.{os.getpid()}.tmp"
+    # Not a dot-file: Spark skips those even when named.
+    return out / f"stays-{os.getpid()}.tmp.parquet"
 
 
 def _rows(rows: pa.Table):

@@ -1,9 +1,9 @@
 #!/usr/bin/perl
-# A small SMSC for the SMS channel's tests, on Debian's Net::SMPP (libnet-smpp-perl) in the
-# SMSC role, as its examples/smsc.pl does. Not ours to trust: it is the other end of the
+# A small SMSC on loopback for the SMS channel's tests, benchmark and demo, on Debian's
+# Net::SMPP (libnet-smpp-perl) in the SMSC role, as its examples/smsc.pl does. Not ours to trust: it is the other end of the
 # protocol, written against a different SMPP implementation than the ESME's smpplib.
 #
-#   smsc.pl --port-file F --record R [--port P] [--deliver NUMBER=TEXT ...]
+#   loopback_smsc.pl --port-file F --record R [--port P] [--deliver NUMBER=TEXT ...]
 #           [--deliver-file F] [--ucs2] [--hold-after K] [--receipts]
 #           [--enquire-every S] [--password PW]
 #

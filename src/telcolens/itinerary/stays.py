@@ -14,12 +14,12 @@ Each subscriber's sightings, ordered by time and labelled with their cell's city
    every inner run is a blip of the other city, so the whole flurry takes the city of
    the run before it, where the phone was settled. Runs of one city left adjacent are
    then merged.
-3. **Bounds.** A stay starts and ends halfway between its first (last) sighting and the
-   neighbouring run's last (first) one: the phone moved somewhere in that gap and the
-   midpoint is the unbiased guess. ``boundary="first_outside"`` instead ends it at the
-   next run's first sighting and starts it at its own first, as trackintel's sliding
-   staypoints do; the first and last stays of a subscriber start and end at their own
-   first and last sightings.
+3. **Bounds.** A stay starts at its own first sighting and ends at the next run's first
+   sighting (trackintel's sliding staypoints do the same), or at its own last when no
+   run follows. A phone entering another city registers there at once (a tracking-area
+   update), so the next city's first sighting is when the phone left. Where that
+   update is lost, the stay stretches to the next sighting; ``boundary="midpoint"``
+   instead puts both bounds halfway between neighbouring runs' sightings.
 4. **Window.** Stays are clipped to the window's days; a city is *visited* when its
    longest stay (or, with ``cumulative``, its stays added up) lasts at least
    ``min_stay_hours``. Its first and last day are those of its stays in the window.
@@ -51,8 +51,9 @@ class StaySettings:
     window_days: int = 14
     lag_days: int = 1
     cumulative: bool = False  # add up a city's stays instead of asking one to be long
-    pingpong_minutes: float = 30.0
-    boundary: Boundary = "midpoint"
+    # Chosen by cross-validation over generated provinces (docs/itinerary.md).
+    pingpong_minutes: float = 90.0
+    boundary: Boundary = "first_outside"
 
     def __post_init__(self) -> None:
         if not self.min_stay_hours > 0:
@@ -112,7 +113,11 @@ def located(seen: ir.Table, cells: ir.Table) -> ir.Table:
     """Sightings with their cell's city; sightings of unknown cells or subscribers dropped."""
     city = cells.select("cell_id", "city").filter(lambda c: c.city.notnull())
     out = seen.filter(seen.subscriber_id.notnull() & seen.seen_at.notnull())
-    return out.inner_join(city, "cell_id").select("subscriber_id", "seen_at", "city").distinct()
+    # Whole seconds: both engines then count the same (Spark's epoch has no fractions).
+    out = out.inner_join(city, "cell_id").select(
+        "subscriber_id", "city", seen_at=out.seen_at.truncate("s")
+    )
+    return out.distinct()
 
 
 def _runs(seen: ir.Table, city: str = "city") -> ir.Table:
@@ -177,8 +182,8 @@ def stays(located_sightings: ir.Table, settings: StaySettings | None = None) -> 
 
 def _midpoint(a: ir.TimestampValue, b: ir.TimestampValue) -> ir.TimestampValue:
     """Halfway between two instants; ``b`` itself where ``a`` is null (no neighbour)."""
-    half = (b.epoch_seconds() - a.epoch_seconds()) / 2
-    mid = a + (half.cast("int64") * ibis.interval(seconds=1))
+    half = (b.epoch_seconds().cast("int64") - a.epoch_seconds().cast("int64")) // 2
+    mid = a + (half * ibis.interval(seconds=1))
     return ibis.ifelse(a.isnull(), b, ibis.ifelse(b.isnull(), a, mid))
 
 
