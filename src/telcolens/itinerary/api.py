@@ -238,38 +238,34 @@ def request_code(body: CodeRequest, request: Request, session: SessionDep) -> Co
 @router.post("/query", response_model=ItineraryAnswer, responses=TOO_MANY, **SUBSCRIBER_ROUTE)
 async def query(body: CodeQuery, request: Request) -> ItineraryAnswer:
     """The number's cities over the last 14 days, for the code texted to it (used up)."""
-    verdict, answer = await in_unit(
-        request.app.state.sessions,
-        _checked_lookup,
-        holder(request),
-        body,
-        SUBSCRIBER,
-        _address(request),
-        rules(request),
-    )
-    if verdict is otp.Verdict.USED:
-        raise HTTPException(status.HTTP_409_CONFLICT, "this code has been used already")
-    if answer is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, REFUSALS[verdict])
-    return answer
+    return await _with_code(request, body, SUBSCRIBER, _address(request), refused=401)
 
 
 @router.post("/agent/query", response_model=ItineraryAnswer, dependencies=[allow(*AGENTS)])
 async def agent_query(body: CodeQuery, request: Request, user: CurrentUser) -> ItineraryAnswer:
     """A number's cities for the code the subscriber reads out; audited under the agent."""
+    # 403, not 401, for a refused code: the agent's login is fine, the code is not (and the
+    # console takes a 401 for a login that ended).
+    return await _with_code(request, body, user.name, None, refused=403)
+
+
+async def _with_code(
+    request: Request, body: CodeQuery, actor: str, address: str | None, *, refused: int
+) -> ItineraryAnswer:
+    """The answer for a right code; 409 for a used one, ``refused`` for any other."""
     verdict, answer = await in_unit(
         request.app.state.sessions,
         _checked_lookup,
         holder(request),
         body,
-        user.name,
-        None,
+        actor,
+        address,
         rules(request),
     )
     if verdict is otp.Verdict.USED:
         raise HTTPException(status.HTTP_409_CONFLICT, "this code has been used already")
-    if answer is None:  # 403, not 401: the agent's login is fine, the code is not
-        raise HTTPException(status.HTTP_403_FORBIDDEN, REFUSALS[verdict])
+    if answer is None:
+        raise HTTPException(refused, REFUSALS[verdict])
     return answer
 
 
