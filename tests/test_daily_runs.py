@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pandas as pd
@@ -41,7 +42,12 @@ def _cut(data: Path, before: dt.date, to: Path) -> Path:
 
 def _frames(folder: Path) -> dict[str, pd.DataFrame]:
     files = ["antifraud/fraud_list.csv", "antifraud/victim_warnings.csv", "faults/incidents.csv"]
-    return {name: pd.read_csv(folder / name) for name in files}
+    frames = {name: pd.read_csv(folder / name) for name in files}
+    with sqlite3.connect(folder / "itinerary" / "visits.sqlite") as con:
+        frames["itinerary/visits"] = pd.read_sql(
+            "SELECT * FROM visits ORDER BY subscriber_id, city", con
+        )
+    return frames
 
 
 def test_a_past_day_runs_again_as_it_ran(week: Path, tmp_path: Path) -> None:
@@ -61,6 +67,7 @@ def test_a_past_day_runs_again_as_it_ran(week: Path, tmp_path: Path) -> None:
         "antifraud",
         "faults",
         "broadband",
+        "itinerary",
         "_SUCCESS",
     }
 
