@@ -315,3 +315,20 @@ def test_a_replaced_index_is_picked_up(
     assert client.post(OVERRIDE, headers=agent, json=ask).json()["cities"][0]["city"] == "Jinan"
     write_index(index_dir, WINDOW, visits(city_of_homebody="Yantai"))
     assert client.post(OVERRIDE, headers=agent, json=ask).json()["cities"][0]["city"] == "Yantai"
+
+
+def test_issuing_codes_now_and_then_purges_what_is_spent(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from telcolens.itinerary import outbox
+    from telcolens.itinerary.models import OutboxSms
+
+    _code_for(client, TRAVELLER)
+    with Session(client.app.state.engine) as s, s.begin():
+        (sent,) = outbox.claim_batch(s, 5)
+        outbox.mark_sent(s, [sent.id])
+    monkeypatch.setattr(itinerary_api, "PRUNE_EVERY", 1)
+    _code_for(client, HOMEBODY)
+    with Session(client.app.state.engine) as s:
+        left = s.scalars(sa.select(OutboxSms.subscriber_id)).all()
+    assert left == [pseudonymise(HOMEBODY)]

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from telcolens.api.deps import CurrentUser, SessionDep, StoreRoute, allow, in_unit, request_token
 from telcolens.errors import BadInput, Unavailable
-from telcolens.itinerary import otp
+from telcolens.itinerary import otp, outbox
 from telcolens.itinerary.index import INDEX_FILE, Answer, VisitIndex
 from telcolens.privacy import mask, normalise, pseudonymise
 from telcolens.settings import get_settings
@@ -229,6 +229,7 @@ def request_code(body: CodeRequest, request: Request, session: SessionDep) -> Co
     otp.issue(session, body.number, address=_address(request), rules=limits)
     if next(_ISSUED) % PRUNE_EVERY == 0:
         otp.prune(session, rules=limits)
+        outbox.purge(session)  # texts sent or expired, with their numbers
     return CodeQueued(
         detail="A code is on its way to this number by SMS.",
         expires_in_s=int(limits.ttl.total_seconds()),
