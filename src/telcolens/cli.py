@@ -237,6 +237,8 @@ def demo(
         with err_console.status(f"Running {cap.title} on {engine}"):
             result = cap.run_demo(ctx)
         grid = RichTable(title=cap.title, show_header=False, show_edge=False, title_justify="left")
+        grid.add_column()
+        grid.add_column(overflow="fold")  # text without spaces (Chinese) folds, never cut
         for label, value in result.summary:
             grid.add_row(label, value)
         console.print(grid)

@@ -71,7 +71,7 @@ def run_demo(ctx: DemoContext) -> DemoResult:
     as_of = (last.date() if hasattr(last, "date") else last) + dt.timedelta(days=1)
     folder = ctx.out_dir / "itinerary"
     built = build(ctx.data_dir, as_of, folder, con=ctx.con)
-    result = _result(built, serve_env={"TELCOLENS_ITINERARY_INDEX": str(folder)})
+    result = _result(built, serve_env={"TELCOLENS_ITINERARY_INDEX": str(folder.resolve())})
     result.summary.append(("SMS round trip", _sms_round_trip(ctx.data_dir, folder)))
     return result
 
