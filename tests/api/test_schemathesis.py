@@ -23,6 +23,7 @@ What the run may do, and what it may not:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ from sqlalchemy.orm import Session
 
 from telcolens.api.errors import ErrorBody
 from telcolens.faults import lifecycle
+from telcolens.itinerary.index import Window, write_index
 from telcolens.settings import get_settings
 from telcolens.store.models import User
 from telcolens.store.users import start_session
@@ -135,6 +137,11 @@ def api_schema(
     monkeypatch.setenv("TELCOLENS_LOGIN_THROTTLE", "false")
     monkeypatch.setenv("TELCOLENS_ALARM_DATA_DIR", str(tmp_path / "alarms"))
     monkeypatch.setenv("TELCOLENS_BROADBAND_DATA_DIR", str(tmp_path / "broadband"))
+    # A small visited-places index, so its routes answer rather than 503.
+    day = dt.date(2026, 11, 20)
+    window = Window(day, day - dt.timedelta(days=13), day, 4.0)
+    write_index(tmp_path / "itinerary", window, [(1, "Jinan", day, day, 6.0)])
+    monkeypatch.setenv("TELCOLENS_ITINERARY_INDEX", str(tmp_path / "itinerary"))
     get_settings.cache_clear()
     try:
         app = make_client(store_url, day_run).app

@@ -33,6 +33,7 @@ USERS = {
     "police": "police_liaison",
     "engineer": "network_engineer",
     "broadband": "broadband_engineer",
+    "itinerary": "itinerary_agent",
 }
 CHROMIUM = "/usr/bin/chromium"
 # Never a downloaded browser: the system's Chromium, with nothing phoning home.
