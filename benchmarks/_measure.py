@@ -56,3 +56,30 @@ def measure(args: list[str]) -> Measurement:
     if child.returncode != 0:
         raise RuntimeError(f"{args} failed with exit code {child.returncode}")
     return Measurement(time.perf_counter() - started, peak, out)
+
+
+def start_server(cmd: list[str], port: int, env: dict[str, str]) -> subprocess.Popen:
+    """Start an API server and wait (up to 30 s) until its /health answers."""
+    import httpx
+
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit(f"the server did not start: {proc.stderr.read().decode()[-2000:]}")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """Stop it as Ctrl+C does (uvicorn stops its workers), killing it after 15 s."""
+    import signal
+
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

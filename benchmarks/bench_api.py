@@ -21,12 +21,10 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
@@ -34,6 +32,7 @@ import numpy as np
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from _measure import start_server, stop_server
 from telcolens.antifraud.models import FraudCase
 from telcolens.store.db import make_engine, upgrade
 from telcolens.store.users import create_user
@@ -101,24 +100,7 @@ def serve(url: str, port: int, args: argparse.Namespace) -> subprocess.Popen:
     cmd = [str(Path(sys.executable).parent / "telcolens"), "serve", "--database-url", url]
     cmd += ["--port", str(port), "--workers", str(args.workers)]
     env = {**os.environ, "TELCOLENS_API_THREADS": str(args.api_threads)}
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit(f"the server did not start: {proc.stderr.read().decode()[-2000:]}")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGINT)  # as Ctrl+C: uvicorn stops its workers
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    return start_server(cmd, port, env)
 
 
 # wrk calls delay() before each request on a connection: the client's think time, drawn
@@ -195,7 +177,7 @@ def main() -> None:
                 for think in (int(t) for t in args.think_ms.split(",")):
                     results[f"{name}, think {think} ms"] = wrk(full, token, args, think)
         finally:
-            stop(proc)
+            stop_server(proc)
     backend = url.split(":", 1)[0]
     print(
         json.dumps(

@@ -26,7 +26,6 @@ import datetime as dt
 import json
 import multiprocessing
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -34,9 +33,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
 import numpy as np
 from sqlalchemy.orm import Session
+
+from _measure import start_server, stop_server
 
 HERE = Path(__file__).resolve().parent
 CITIES = [f"City {i:02d}" for i in range(17)]
@@ -110,24 +110,7 @@ def serve(url: str, index: Path, port: int, args: argparse.Namespace) -> subproc
         "TELCOLENS_ITINERARY_INDEX": str(index),
         "TELCOLENS_API_THREADS": str(args.api_threads),
     }
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit(f"the server did not start: {proc.stderr.read().decode()[-2000:]}")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    return start_server(cmd, port, env)
 
 
 def _request(port: int, body: bytes) -> bytes:
@@ -258,7 +241,7 @@ def main() -> None:
             warm = drive(port, pairs[: args.warmup], min(args.rate, 200.0), 1, args.connections)
             result = drive(port, pairs[args.warmup :], args.rate, args.clients, args.connections)
         finally:
-            stop(proc)
+            stop_server(proc)
     if set(warm["statuses"]) != {200} or set(result["statuses"]) != {200}:
         raise SystemExit(f"answers other than 200 (0: none): {warm['statuses']} {result}")
     backend = url.split(":", 1)[0].split("+", 1)[0]

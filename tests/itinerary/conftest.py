@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from telcolens import capabilities as registry
 from telcolens.api import create_app
@@ -18,6 +18,7 @@ from telcolens.itinerary.index import Window, write_index
 from telcolens.itinerary.models import OutboxSms
 from telcolens.privacy import pseudonymise
 from telcolens.settings import get_settings
+from telcolens.store.db import make_engine, upgrade
 from telcolens.store.users import create_user
 from tests.api.conftest import PASSWORD
 
@@ -93,3 +94,12 @@ def texted_code(client: TestClient, number: str) -> str:
         )
     assert text is not None, f"no text queued for {number}"
     return re.search(r"\b(\d{6})\b", text).group(1)
+
+
+@pytest.fixture
+def sessions(store_url: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on a migrated store of each backend (``store_url``)."""
+    engine = make_engine(store_url)
+    upgrade(engine)
+    yield sessionmaker(engine, expire_on_commit=False)
+    engine.dispose()

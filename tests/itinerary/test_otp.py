@@ -6,29 +6,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, sessionmaker
 
 from telcolens.errors import TooManyAttempts
 from telcolens.itinerary import otp
 from telcolens.itinerary.models import OneTimeCode, OutboxSms, RateLimit
 from telcolens.privacy import pseudonymise
-from telcolens.store.db import make_engine, transaction, upgrade
+from telcolens.store.db import transaction
 from tests.itinerary.conftest import TRAVELLER
 
 NOW = dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def sessions(store_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(store_url)
-    upgrade(engine)
-    yield sessionmaker(engine, expire_on_commit=False)
-    engine.dispose()
 
 
 def _issue(sessions, number: str = TRAVELLER, now: dt.datetime = NOW, **kw) -> str:

@@ -3,8 +3,8 @@
 ``telcolens/itinerary/loopback_smsc.pl`` answers the bind, delivers keywords as
 ``deliver_sm`` and records every PDU it receives as a JSON line; the tests read those
 lines back, decode the UCS-2, reassemble the concatenated parts by their UDH and compare
-with ``reply.py``'s text for the index's answer. Loopback only; every wait is for a condition, with a
-generous deadline for a loaded machine.
+with ``reply.py``'s text for the index's answer. Loopback only; every wait is for a
+condition, with a generous deadline for a loaded machine.
 """
 
 from __future__ import annotations
