@@ -306,3 +306,14 @@ def test_a_due_time_is_kept_as_given(client: TestClient) -> None:
     due = dt.datetime(2026, 11, 21, 8, tzinfo=dt.UTC)
     r = client.post(BASE, headers=eng, json={**WIFI, "due": due.isoformat()})
     assert r.status_code == 201 and dt.datetime.fromisoformat(r.json()["due"]) == due
+
+
+def test_a_line_id_is_a_whole_json_number(client: TestClient) -> None:
+    # JSON Schema's integer holds 8.0; a fraction, a boolean or a string is refused.
+    eng = token(client, ENGINEER)
+    made = client.post(BASE, headers=eng, json={**WIFI, "line_id": 8.0})
+    assert made.status_code == 201, made.text
+    assert client.get(f"{BASE}/{made.json()['id']}", headers=eng).json()["line_id"] == 8
+    for bad in (8.5, False, "9"):
+        r = client.post(BASE, headers=eng, json={**WIFI, "line_id": bad})
+        assert r.status_code == 422, (bad, r.text)

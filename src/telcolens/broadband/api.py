@@ -48,10 +48,22 @@ router = APIRouter(
 )
 
 JS_SAFE = 2**53 - 1  # integers the console's JavaScript (and any JSON reader) holds exactly
+
+
+def _whole_number(value: object) -> object:
+    """1604.0 as 1604: JSON Schema's integer holds whole numbers written with a fraction."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 # Strict: JSON ``false`` or ``"7"`` is not a line id (lax pydantic would read 0 and 7); in a
 # body a line id is a JSON number, exact only up to 2**53 - 1 for most readers.
 LineId = Annotated[
-    int, Strict(), Field(ge=0, le=JS_SAFE, description="A line (access account) id.")
+    int,
+    Strict(),
+    Field(ge=0, le=JS_SAFE, description="A line (access account) id."),
+    BeforeValidator(_whole_number),
 ]
 Scenario = Literal[SCENARIOS]  # type: ignore[valid-type]
 Action = Literal[ACTIONS]  # type: ignore[valid-type]
