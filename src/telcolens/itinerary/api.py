@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import os
 import threading
-import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -36,7 +34,7 @@ from sqlalchemy.orm import Session
 from telcolens.api.deps import CurrentUser, SessionDep, StoreRoute, allow, in_unit, request_token
 from telcolens.errors import BadInput, Unavailable
 from telcolens.itinerary import otp, outbox
-from telcolens.itinerary.index import INDEX_FILE, Answer, VisitIndex
+from telcolens.itinerary.index import INDEX_FILE, Answer, LatestIndex, VisitIndex
 from telcolens.privacy import mask, normalise, pseudonymise
 from telcolens.settings import get_settings
 from telcolens.store.audit import record
@@ -126,43 +124,29 @@ class CityTotals(BaseModel):
 
 
 class IndexHolder:
-    """The index the setting names, opened again when its file is replaced."""
+    """The index the setting names (:class:`LatestIndex`), as 503s while there is none."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._index: VisitIndex | None = None
-        self._seen: tuple[Any, ...] | None = None
-        self._checked = 0.0
+        self._latest: LatestIndex | None = None
 
     def get(self) -> VisitIndex:
         """The current index; :class:`Unavailable` while none is configured or built."""
         path = get_settings().itinerary_index
         if not path:
             raise Unavailable("no visited-places index configured: set TELCOLENS_ITINERARY_INDEX")
-        now = time.monotonic()
-        index, seen = self._index, self._seen
-        if index is not None and seen and seen[0] == path and now - self._checked < RECHECK_S:
-            return index
-        with self._lock:
-            return self._reload(path, now)
-
-    def _reload(self, path: str, now: float) -> VisitIndex:
-        folder = Path(path)
-        file = folder / INDEX_FILE if folder.is_dir() else folder
+        latest = self._latest
+        if latest is None or latest.path != Path(path):
+            with self._lock:
+                latest = self._latest = LatestIndex(Path(path), recheck_s=RECHECK_S)
         try:
-            st = os.stat(file)
-        except FileNotFoundError:
-            self._index = self._seen = None
-            raise Unavailable("the visited-places index is not built yet; try later") from None
-        seen = (path, st.st_ino, st.st_mtime_ns, st.st_size)
-        if seen != self._seen or self._index is None:
-            try:
-                self._index = VisitIndex(folder)
-            except BadInput:  # replaced or removed between the stat and the open
-                raise Unavailable("the visited-places index is being replaced; try again") from None
-            self._seen = seen
-        self._checked = now
-        return self._index
+            return latest.get()
+        except BadInput:
+            built = (Path(path) / INDEX_FILE).exists() or Path(path).is_file()
+            if not built:
+                raise Unavailable("the visited-places index is not built yet; try later") from None
+            # Replaced or removed between the stat and the open.
+            raise Unavailable("the visited-places index is being replaced; try again") from None
 
 
 _HOLDER_LOCK = threading.Lock()

@@ -13,6 +13,7 @@ import datetime as dt
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -196,3 +197,44 @@ class VisitIndex:
 
     def __len__(self) -> int:
         return self._con().execute("SELECT COUNT(DISTINCT subscriber_id) FROM visits").fetchone()[0]
+
+
+class LatestIndex:
+    """The newest build at ``path``: the index opened again when a build has replaced it.
+
+    A build renames a new ``visits.sqlite`` over the old one; an open connection would
+    keep reading the old, unlinked file (and the old window) for as long as it lives. The
+    file is looked at (one ``stat``) at most every ``recheck_s`` seconds; 0 is every use.
+    """
+
+    def __init__(self, path: Path, recheck_s: float = 0.0) -> None:
+        self.path = Path(path)
+        self.recheck_s = recheck_s
+        self._lock = threading.Lock()
+        self._index: VisitIndex | None = None
+        self._stamp: tuple[int, int, int] | None = None
+        self._checked = float("-inf")
+
+    def get(self) -> VisitIndex:
+        """The current index; :class:`BadInput` while there is none at ``path``."""
+        index = self._index
+        if index is not None and time.monotonic() - self._checked < self.recheck_s:
+            return index
+        with self._lock:
+            file = self.path / INDEX_FILE if self.path.is_dir() else self.path
+            try:
+                st = os.stat(file)
+            except FileNotFoundError:
+                self._index = None
+                raise BadInput(
+                    f"{self.path}: no itinerary index here; run `telcolens itinerary build`"
+                ) from None
+            stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+            if stamp != self._stamp or self._index is None:
+                self._index, self._stamp = VisitIndex(self.path), stamp
+            self._checked = time.monotonic()
+            return self._index
+
+    def lookup_number(self, number: str) -> Answer:
+        """The answer for a raw number from the newest build."""
+        return self.get().lookup_number(number)

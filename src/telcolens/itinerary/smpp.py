@@ -52,7 +52,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from telcolens.errors import BadInput, TelcolensError, Unavailable
 from telcolens.itinerary import outbox as store_outbox
-from telcolens.itinerary.index import Answer, VisitIndex
+from telcolens.itinerary.index import Answer, LatestIndex
 from telcolens.itinerary.outbox import ClaimedSms
 from telcolens.itinerary.reply import DEFAULT_KEYWORD, answer_text, help_text, is_query
 from telcolens.privacy import mask
@@ -734,30 +734,8 @@ def run_esme(
     return esme.stats
 
 
-class ReloadingIndex:
-    """A :class:`VisitIndex` that reopens itself when a build has replaced the file.
-
-    A build renames a new ``visits.sqlite`` over the old one; an open connection would
-    keep reading the old, unlinked file (and the old window) for as long as it lives.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._open()
-
-    def _open(self) -> None:
-        self.index = VisitIndex(self.path)
-        self._stamp = self._current()
-
-    def _current(self) -> tuple[int, int]:
-        st = self.index.file.stat()
-        return st.st_ino, st.st_mtime_ns
-
-    def lookup_number(self, number: str) -> Answer:
-        """The answer for a raw number from the newest build."""
-        if self._current() != self._stamp:
-            self._open()
-        return self.index.lookup_number(number)
+# The ESME answers from the newest build, looking at the file on every query.
+ReloadingIndex = LatestIndex
 
 
 def _default_outbox(index_path: Path) -> Path:
